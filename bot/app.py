@@ -1,0 +1,89 @@
+"""The application factory: wires settings, database, clock, handlers and jobs together."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import BotContext, Deps
+from bot.db import Database
+from bot.services import users
+from bot.update_processor import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# Updates of different chats handled at once; one chat's updates stay in order.
+MAX_CONCURRENT_UPDATES = 64
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+
+def file_base_url(api_base_url: str) -> str:
+    """The file-download base that goes with an API base ("…/bot" → "…/file/bot")."""
+    head, sep, _ = api_base_url.rstrip("/").rpartition("/bot")
+    return f"{head}/file/bot" if sep else api_base_url.rstrip("/") + "/file/bot"
+
+
+def build_application(
+    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
+) -> BotApplication:
+    """Build the bot: the real Application, with every handler and job registered.
+
+    `db` and `clock` default to the configured database and the system clock; tests pass
+    their own. The caller runs it (`run_polling`) or drives it (initialize/start).
+    """
+    from handlers import register_handlers
+
+    deps = Deps(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["deps"] = deps
+    # A database passed in belongs to the caller, who closes it.
+    application.bot_data["owns_db"] = db is None
+    register_handlers(application)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    """After getMe: align stored admin roles with ADMIN_IDS and publish the command menus."""
+    from handlers.commands import publish_default_menus, publish_menu_for
+
+    deps: Deps = application.bot_data["deps"]
+    async with deps.db.transaction() as session:
+        await users.sync_admins(session, deps.settings.admin_ids, now=deps.clock.now())
+        staff = await users.list_staff(session)
+    await publish_default_menus(application.bot)
+    for user in staff:
+        await publish_menu_for(application.bot, user.id, user.role)
+    log.info("bot @%s ready", application.bot.username)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close the database connections, if the application opened them."""
+    if application.bot_data.get("owns_db"):
+        await application.bot_data["deps"].db.dispose()

@@ -1,0 +1,145 @@
+"""Settings: everything the bot is configured with, read from the environment or `.env`."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+_TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+MISSING_TOKEN_HELP = (
+    "BOT_TOKEN is not set, so the bot cannot talk to Telegram. To get a token, open "
+    "Telegram, start a chat with @BotFather, send /newbot and follow its questions; it "
+    "answers with a token like 123456789:AAH... Put it in a file named .env in this "
+    "directory as the line BOT_TOKEN=<your token> (copy .env.example to start from), or "
+    "export BOT_TOKEN in your shell, then run the command again. Keep the token secret: "
+    "anyone who has it controls your bot."
+)
+
+
+class ConfigError(Exception):
+    """Raised when the configuration is invalid; its lines name each variable and problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class Settings(BaseSettings):
+    """The bot's configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///data/bot.db"
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token_format(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _TOKEN_PATTERN.match(text.strip()):
+            # Never echo the value: it may be a real token with a typo.
+            raise ValueError(
+                "does not look like a bot token (expected digits, a colon and letters, "
+                "as @BotFather gives it)"
+            )
+        return text.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL (expected sqlite+aiosqlite:///path/to/file.db "
+                "or postgresql+asyncpg://user@host/db)"
+            ) from None
+        if url.drivername not in _ASYNC_DRIVERS:
+            raise ValueError(
+                f"driver {url.drivername!r} is not supported "
+                f"(use one of: {', '.join(_ASYNC_DRIVERS)})"
+            )
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{value!r} is not an http(s) URL (the default is https://api.telegram.org/bot)"
+            )
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids: set[int] = set()
+            for part in value.replace(" ", "").split(","):
+                if not part:
+                    continue
+                if not part.isdigit():
+                    raise ValueError(
+                        f"{part!r} is not a Telegram user id (expected comma-separated numbers)"
+                    )
+                ids.add(int(part))
+            return frozenset(ids)
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone (examples: UTC, Europe/Berlin, "
+                "America/New_York)"
+            ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        text = str(value).strip().upper()
+        if text not in _LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level (use one of: {', '.join(_LOG_LEVELS)})")
+        return text
+
+    def token(self) -> str:
+        """Return the bot token, or raise ConfigError with the BotFather help when it is unset."""
+        if self.bot_token is None:
+            raise ConfigError([MISSING_TOKEN_HELP])
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment and `.env`; raise ConfigError naming each problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = "_".join(str(part) for part in error["loc"][:1]).upper() or "SETTINGS"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}")
+        raise ConfigError(lines) from None

@@ -1,0 +1,45 @@
+"""What every handler and job can reach: settings, database and clock, via `context.deps`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+
+if TYPE_CHECKING:
+    from bot.models import User
+
+
+@dataclass
+class Deps:
+    """The application's shared collaborators, created once by the application factory."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's callback context plus the project's dependencies and the acting user."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        # Set by the role guard: the stored user behind this update, if they ever started.
+        self.actor: User | None = None
+        # Telegram accepts one answer per callback query; replies.py keeps track.
+        self.query_answered = False
+
+    @property
+    def deps(self) -> Deps:
+        """The shared settings, database and clock."""
+        return self.application.bot_data["deps"]

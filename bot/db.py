@@ -1,0 +1,145 @@
+"""Database engine, sessions and the column types every model shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.types import TypeDecorator
+
+UTC = dt.UTC
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime, stored and read back identically on SQLite and PostgreSQL.
+
+    Writing a naive datetime raises ValueError: a time without a zone is a bug waiting for a
+    daylight-saving change. Values are converted to UTC on the way in and come back in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Refuse naive datetimes; store UTC (naive UTC on SQLite, which keeps no zone)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware datetimes only")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        """Return an aware datetime in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _prepare_sqlite(url: str) -> dict[str, Any]:
+    """Create the SQLite file's directory; return engine options for a shared file."""
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return {"connect_args": {"timeout": 30}}
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """Create an async engine; on SQLite, enable foreign keys, WAL and a busy timeout."""
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    if is_sqlite:
+        options = {**_prepare_sqlite(url), **options}
+    else:
+        options.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(url, **options)
+    if is_sqlite:
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Take transaction control from the driver so that BEGIN is ours (see _on_begin).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            # SQLite has one writer. A deferred transaction that reads and then writes can fail
+            # at once with "database is locked" when another writer got in between, whatever
+            # the busy timeout; BEGIN IMMEDIATE takes the write lock up front and waits for it.
+            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """The engine and a session factory; `transaction()` is the unit of work handlers use."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_options)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Read-only work need not queue behind writers on SQLite (WAL readers never block).
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is an SQLite file."""
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Yield a session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Yield a session for reads only; it never takes SQLite's write lock."""
+        async with self.read_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+async def insert_ignoring_conflicts(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], conflict_columns: list[str]
+) -> int:
+    """INSERT `rows`, silently skipping any that collide on `conflict_columns`.
+
+    The database decides, so concurrent callers can never both insert the same key.
+    Returns how many rows were inserted.
+    """
+    if not rows:
+        return 0
+    dialect = sqlite if session.bind.dialect.name == "sqlite" else postgresql
+    statement = (
+        dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+    result = await session.execute(statement)
+    return max(result.rowcount or 0, 0)

@@ -1,0 +1,233 @@
+"""People: registration, onboarding answers, consent, time zone, roles and reachability."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import insert_ignoring_conflicts
+from bot.models import OnboardingStep, Role, User
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.timezones import is_valid_timezone
+
+AWAITING_TIMEZONE = "timezone"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Telegram tells us about a person with each update."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The user after /start, and whether this was their first time."""
+
+    user: User
+    is_new: bool
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    """Return the user with this Telegram id, or None if they never started the bot."""
+    return await session.get(User, user_id)
+
+
+async def require_user(session: AsyncSession, user_id: int) -> User:
+    """Return the user, or raise NotFound asking them to press /start first."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("I don't know you yet. Send /start to begin.")
+    return user
+
+
+async def register_user(
+    session: AsyncSession, profile: Profile, *, now: dt.datetime, admin_ids: Collection[int]
+) -> Registration:
+    """Create the user on first contact or refresh their profile; they are reachable again.
+
+    Ids listed in ADMIN_IDS become admins. Safe under concurrent calls for the same person.
+    """
+    role = Role.ADMIN if profile.id in admin_ids else Role.CLIENT
+    inserted = await insert_ignoring_conflicts(
+        session,
+        User.__table__,
+        [
+            {
+                "id": profile.id,
+                "first_name": profile.first_name,
+                "last_name": profile.last_name,
+                "username": profile.username,
+                "language_code": profile.language_code,
+                "role": role.value,
+                "onboarding_step": OnboardingStep.CONSENT.value,
+                "wellbeing_consent": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+        ["id"],
+    )
+    user = await session.get(User, profile.id, populate_existing=True, with_for_update=True)
+    assert user is not None
+    if not inserted:
+        user.first_name = profile.first_name
+        user.last_name = profile.last_name
+        user.username = profile.username
+        user.language_code = profile.language_code or user.language_code
+        user.blocked_at = None
+        if profile.id in admin_ids:
+            user.role = Role.ADMIN
+        user.updated_at = now
+    return Registration(user=user, is_new=bool(inserted))
+
+
+async def record_consent(
+    session: AsyncSession, user_id: int, consent: bool, *, now: dt.datetime
+) -> User:
+    """Record the user's answer to the wellbeing-data question, with when it was given or withdrawn.
+
+    During onboarding this moves the user on to the time-zone question.
+    """
+    user = await require_user(session, user_id)
+    if consent and not user.wellbeing_consent:
+        user.consent_given_at = now
+    elif not consent and user.wellbeing_consent:
+        user.consent_withdrawn_at = now
+    user.wellbeing_consent = consent
+    if user.onboarding_step == OnboardingStep.CONSENT:
+        user.onboarding_step = OnboardingStep.TIMEZONE
+        user.awaiting_input = AWAITING_TIMEZONE
+    user.updated_at = now
+    return user
+
+
+async def ask_for_timezone(session: AsyncSession, user_id: int, *, now: dt.datetime) -> User:
+    """Note that the user's next free text in private chat is a time-zone name."""
+    user = await require_user(session, user_id)
+    user.awaiting_input = AWAITING_TIMEZONE
+    user.updated_at = now
+    return user
+
+
+async def set_timezone(session: AsyncSession, user_id: int, zone: str, *, now: dt.datetime) -> User:
+    """Save the user's IANA time zone; this completes onboarding if it was the last question."""
+    if not is_valid_timezone(zone):
+        raise InvalidInput(f"{zone} is not a time zone I know.")
+    user = await require_user(session, user_id)
+    user.timezone = zone
+    user.awaiting_input = None
+    if user.onboarding_step == OnboardingStep.TIMEZONE:
+        user.onboarding_step = OnboardingStep.DONE
+    user.updated_at = now
+    return user
+
+
+async def find_user(session: AsyncSession, reference: str) -> User | None:
+    """Find a user by numeric Telegram id or by @username (case-insensitive)."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return await session.get(User, int(reference))
+    name = reference.removeprefix("@").lower()
+    if not name:
+        return None
+    return await session.scalar(select(User).where(func.lower(User.username) == name).limit(1))
+
+
+async def _staff_target(session: AsyncSession, reference: str) -> User:
+    reference = reference.strip()
+    if not (reference.isdigit() or (reference.startswith("@") and len(reference) > 1)):
+        raise InvalidInput(
+            f"{reference!r} is not a user id. Use the number shown in their /settings, "
+            "or their @username."
+        )
+    user = await find_user(session, reference)
+    if user is None:
+        raise NotFound(
+            f"{reference} hasn't started the bot yet. Ask them to open the bot and press "
+            "Start, then try again."
+        )
+    return user
+
+
+async def make_trainer(
+    session: AsyncSession, reference: str, *, now: dt.datetime
+) -> tuple[User, bool]:
+    """Give the client named by `reference` (id or @username) the trainer role.
+
+    Returns the user and whether anything changed (False if they already were a trainer).
+    Admins stay admins: raises NotAllowed for them.
+    """
+    user = await _staff_target(session, reference)
+    if user.role == Role.ADMIN:
+        raise NotAllowed(
+            f"{user.full_name} is an admin and can already do everything a trainer can."
+        )
+    if user.role == Role.TRAINER:
+        return user, False
+    user.role = Role.TRAINER
+    user.updated_at = now
+    return user, True
+
+
+async def remove_trainer(session: AsyncSession, reference: str, *, now: dt.datetime) -> User:
+    """Take the trainer role back: the user becomes a client. Raises if they are not a trainer."""
+    user = await _staff_target(session, reference)
+    if user.role == Role.ADMIN:
+        raise NotAllowed(
+            f"{user.full_name} is an admin. Admins are set in ADMIN_IDS, not with /trainer."
+        )
+    if user.role != Role.TRAINER:
+        raise InvalidInput(f"{user.full_name} is not a trainer.")
+    user.role = Role.CLIENT
+    user.updated_at = now
+    return user
+
+
+async def list_staff(session: AsyncSession) -> list[User]:
+    """All admins and trainers, admins first, then by name."""
+    rows = await session.scalars(select(User).where(User.role.in_([Role.ADMIN, Role.TRAINER])))
+    return sorted(rows, key=lambda user: (-user.role.rank, user.full_name.lower(), user.id))
+
+
+async def sync_admins(
+    session: AsyncSession, admin_ids: Collection[int], *, now: dt.datetime
+) -> None:
+    """Make the stored roles match ADMIN_IDS: listed users become admins, others stop being one.
+
+    A former admin becomes a client (the trainer role must be given again explicitly).
+    """
+    ids = list(admin_ids)
+    if ids:
+        await session.execute(
+            update(User)
+            .where(User.id.in_(ids), User.role != Role.ADMIN)
+            .values(role=Role.ADMIN, updated_at=now)
+        )
+    await session.execute(
+        update(User)
+        .where(User.role == Role.ADMIN, User.id.not_in(ids))
+        .values(role=Role.CLIENT, updated_at=now)
+    )
+
+
+async def set_blocked(
+    session: AsyncSession, user_id: int, blocked: bool, *, now: dt.datetime
+) -> None:
+    """Record that the user blocked the bot (or unblocked it). Unknown users are ignored."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return
+    if blocked and user.blocked_at is None:
+        user.blocked_at = now
+    elif not blocked:
+        user.blocked_at = None
+    user.updated_at = now

@@ -1,0 +1,20 @@
+"""Telegram adapters: parse the update, check the role, call a service, render the reply."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import errors, membership, menu, onboarding, settings, staff, timezone
+
+
+def register_handlers(application: Application) -> None:
+    """Add every handler in the order they must be tried, and the error handler."""
+    onboarding.register(application)
+    menu.register(application)
+    settings.register(application)
+    timezone.register(application)
+    staff.register(application)
+    membership.register(application)
+    # Last: what nothing above took.
+    onboarding.register_fallbacks(application)
+    application.add_error_handler(errors.on_error)

@@ -1,0 +1,62 @@
+"""The one error handler: user-caused errors get their message, anything else an apology."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+
+from bot.context import BotContext
+from bot.services.errors import DomainError
+from handlers.replies import respond
+
+log = logging.getLogger(__name__)
+
+APOLOGY = (
+    "😔 Sorry, something went wrong on my side and nothing was changed. "
+    "Please try again in a moment."
+)
+
+
+def describe_update(update: object) -> str:
+    """A one-line summary of an update for logs: kind, user, chat, and the text or button data."""
+    if not isinstance(update, Update):
+        return repr(update)[:200]
+    parts = [f"update {update.update_id}"]
+    if update.effective_user:
+        parts.append(f"user {update.effective_user.id}")
+    if update.effective_chat:
+        parts.append(f"chat {update.effective_chat.id} ({update.effective_chat.type})")
+    if update.callback_query:
+        parts.append(f"button {update.callback_query.data!r}")
+    elif update.effective_message and update.effective_message.text:
+        parts.append(f"text {update.effective_message.text[:80]!r}")
+    return ", ".join(parts)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Answer the user for every failure; log what they could not have caused with context."""
+    error = context.error
+    if not isinstance(update, Update):
+        log.error("error outside an update (%s)", describe_update(update), exc_info=error)
+        return
+    if isinstance(error, DomainError):
+        log.info("refused %s: %s", describe_update(update), error.message)
+        await _tell(update, context, escape(error.message))
+        return
+    if isinstance(error, Forbidden):
+        # The user blocked the bot while we were answering: nobody to apologise to.
+        log.info("cannot answer %s: %s", describe_update(update), error)
+        return
+    level = logging.WARNING if isinstance(error, NetworkError) else logging.ERROR
+    log.log(level, "failed to handle %s", describe_update(update), exc_info=error)
+    await _tell(update, context, APOLOGY)
+
+
+async def _tell(update: Update, context: BotContext, text: str) -> None:
+    try:
+        await respond(update, context, text, alert=update.callback_query is not None)
+    except TelegramError as exc:
+        log.warning("could not send the error reply for %s: %s", describe_update(update), exc)

@@ -1,0 +1,97 @@
+"""The one role and place guard every handler goes through."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import CommandHandler
+
+from bot.context import BotContext
+from bot.models import Role
+from bot.services import users
+from handlers.commands import Where, command_spec
+from handlers.keyboards import column, deep_link, link_button
+from handlers.replies import respond
+
+Callback = Callable[[Update, BotContext], Awaitable[None]]
+
+_ROLE_NAMES = {Role.TRAINER: "trainers", Role.ADMIN: "admins"}
+
+
+def guard(
+    role: Role = Role.CLIENT,
+    *,
+    private: bool = False,
+    needs_start: bool = True,
+    deep_link_payload: str = "",
+) -> Callable[[Callback], Callback]:
+    """Wrap a handler so it runs only for people with at least `role`, where it makes sense.
+
+    The wrapper loads the person's stored record into `context.actor`. It answers politely
+    and stops when: the update is in a group but the action is `private` (with a deep link to
+    the private chat); the person never pressed /start and `needs_start`; their role is
+    below `role`. Callback handlers get the same checks, so crafted callback data gains
+    nothing.
+    """
+
+    def decorate(handler: Callback) -> Callback:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: BotContext) -> None:
+            person = update.effective_user
+            chat = update.effective_chat
+            if person is None or chat is None:
+                return
+            if private and chat.type != ChatType.PRIVATE:
+                await respond(
+                    update,
+                    context,
+                    "Let's do that in our private chat, where only you can see it.",
+                    reply_markup=column(
+                        link_button(
+                            "Message me privately",
+                            deep_link(context.bot.username, deep_link_payload),
+                        )
+                    ),
+                    alert=update.callback_query is not None,
+                )
+                return
+            async with context.deps.db.reading() as session:
+                context.actor = await users.get_user(session, person.id)
+            if context.actor is None and needs_start:
+                await respond(
+                    update,
+                    context,
+                    "We haven't met yet: send /start in our private chat to set things up.",
+                    alert=update.callback_query is not None,
+                )
+                return
+            actor_role = context.actor.role if context.actor else Role.CLIENT
+            if not actor_role.at_least(role):
+                await respond(
+                    update,
+                    context,
+                    f"Sorry, only {_ROLE_NAMES[role]} can do that. If you think you should "
+                    "be able to, please ask an admin of your practice.",
+                    alert=update.callback_query is not None,
+                )
+                return
+            await handler(update, context)
+
+        return guarded
+
+    return decorate
+
+
+def command(name: str, callback: Callback) -> CommandHandler[BotContext, None]:
+    """A CommandHandler for a command of the table, guarded by the role and place it lists."""
+    spec = command_spec(name)
+    wrapped = guard(
+        spec.role,
+        private=spec.where == Where.PRIVATE,
+        needs_start=spec.needs_start,
+        deep_link_payload=name,
+    )(callback)
+    return CommandHandler(name, wrapped)

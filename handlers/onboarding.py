@@ -1,0 +1,160 @@
+"""First contact: /start, the welcome, the consent question; and free text in private chat."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.models import OnboardingStep, User
+from bot.services import users
+from handlers import timezone
+from handlers.callbacks import pack, pattern, unpack
+from handlers.commands import help_lines, visible_commands
+from handlers.guards import command, guard
+from handlers.keyboards import button, grid
+from handlers.replies import edit_or_send, respond
+
+CONSENT = "consent"
+
+WELCOME = (
+    "👋 Hi {name}! I'm the assistant of your exercise-therapy practice. With me you can:\n\n"
+    "• find and book group classes, and join a waitlist when one is full\n"
+    "• get reminders before your classes\n"
+    "• read short tips on how exercise and moving together help body and mind, "
+    "each with its research source\n"
+    "• check in on your mood, energy and pain, and follow your progress\n\n"
+    "Two quick questions to set things up."
+)
+
+CONSENT_QUESTION = (
+    "<b>1/2</b> · May I store your wellbeing check-ins (mood, energy, pain and an optional "
+    "note)? These are health data: only you can see them, and your trainer only if you allow "
+    "it later. Nothing is stored unless you say yes.\n\n"
+    "You can change this any time in /settings."
+)
+
+
+def profile_of(update: Update) -> users.Profile:
+    """The Telegram profile of the person behind `update`."""
+    person = update.effective_user
+    assert person is not None
+    return users.Profile(
+        id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        username=person.username,
+        language_code=person.language_code,
+    )
+
+
+async def send_consent_question(update: Update, context: BotContext) -> None:
+    """Ask for consent to store wellbeing data, with Yes / Not now buttons."""
+    await respond(
+        update,
+        context,
+        CONSENT_QUESTION,
+        reply_markup=grid(
+            [
+                button("Yes, store my check-ins", pack(CONSENT, "yes")),
+                button("Not now", pack(CONSENT, "no")),
+            ]
+        ),
+    )
+
+
+def main_menu_text(user: User) -> str:
+    """The greeting for a known user, with the commands of their role."""
+    commands = help_lines(visible_commands(user.role, private=True))
+    return f"Welcome back, {escape(user.first_name)}! Here is what you can do:\n\n{commands}"
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: register the person, then continue onboarding or show the menu."""
+    async with context.deps.db.transaction() as session:
+        registration = await users.register_user(
+            session,
+            profile_of(update),
+            now=context.deps.clock.now(),
+            admin_ids=context.deps.settings.admin_ids,
+        )
+    user = registration.user
+    context.actor = user
+    if registration.is_new:
+        await respond(update, context, WELCOME.format(name=escape(user.first_name)))
+    if user.onboarding_step == OnboardingStep.CONSENT:
+        await send_consent_question(update, context)
+    elif user.onboarding_step == OnboardingStep.TIMEZONE:
+        await timezone.ask_timezone(update, context, step="<b>2/2</b> · ")
+    else:
+        await respond(update, context, main_menu_text(user))
+
+
+@guard(private=True)
+async def on_consent(update: Update, context: BotContext) -> None:
+    """Yes / Not now on the onboarding consent question."""
+    answer = unpack(update.callback_query.data)[1:]
+    consent = answer == ["yes"]
+    was_asking = context.actor.onboarding_step == OnboardingStep.CONSENT
+    async with context.deps.db.transaction() as session:
+        user = await users.record_consent(
+            session, context.actor.id, consent, now=context.deps.clock.now()
+        )
+    context.actor = user
+    if consent:
+        text = "✅ Thank you. Your check-ins will be stored; only you (and your trainer, if you "
+        text += "allow it later) can see them."
+    else:
+        text = "👍 No problem: I won't store any check-ins. You can change this in /settings."
+    await edit_or_send(update, context, text)
+    if was_asking:
+        await timezone.ask_timezone(update, context, step="<b>2/2</b> · ")
+
+
+@guard(private=True, needs_start=False)
+async def on_private_text(update: Update, context: BotContext) -> None:
+    """Free text in private chat: a time-zone answer when one is awaited, else a pointer."""
+    actor = context.actor
+    text = update.effective_message.text or ""
+    if actor is None:
+        await respond(update, context, "Hello! Send /start to set things up.")
+        return
+    if actor.awaiting_input == users.AWAITING_TIMEZONE:
+        await timezone.on_typed_zone(update, context, text)
+        return
+    await respond(update, context, "I'm not sure what you mean. /help shows what I can do for you.")
+
+
+@guard(private=True, needs_start=False)
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    """A command nobody handles, in private chat."""
+    word = (update.effective_message.text or "").split()[0]
+    await respond(
+        update, context, f"I don't know {escape(word)}. /help lists the commands I understand."
+    )
+
+
+def register(application: Application) -> None:
+    """Add /start, the consent buttons and the private-chat fallbacks."""
+    application.add_handler(command("start", start))
+    application.add_handler(CallbackQueryHandler(on_consent, pattern=pattern(CONSENT)))
+
+
+@guard(private=True, needs_start=False)
+async def on_other_message(update: Update, context: BotContext) -> None:
+    """A sticker, photo or voice message in private chat: say what the bot understands."""
+    await respond(
+        update, context, "I can only read text messages and button presses. /help shows more."
+    )
+
+
+def register_fallbacks(application: Application) -> None:
+    """Add the handlers for private messages no other handler took. Call after all others."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_private_text)
+    )
+    application.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_other_message))

@@ -1,0 +1,65 @@
+"""Answering the update at hand, whether it came as a message or as a button press.
+
+Messages are HTML (the application's default parse mode): escape anything a user typed.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+
+
+async def answer_query(
+    update: Update, context: BotContext, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Stop the button's spinner (once per press), optionally with a notice or a pop-up."""
+    query = update.callback_query
+    if query is None or context.query_answered:
+        return
+    context.query_answered = True
+    await query.answer(text, show_alert=alert)
+
+
+async def respond(
+    update: Update,
+    context: BotContext,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    alert: bool = False,
+) -> None:
+    """Answer the user in the chat the update came from.
+
+    For a button press the spinner is stopped; with `alert=True` the text is shown as a pop-up
+    instead of a message (for refusals that should not clutter the chat), unless the press
+    was already answered, in which case the text comes as a message so it is never lost.
+    """
+    if update.callback_query is not None and alert and not context.query_answered:
+        await answer_query(update, context, text, alert=True)
+        return
+    await answer_query(update, context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await context.bot.send_message(
+        chat.id,
+        text,
+        reply_markup=reply_markup,
+    )
+
+
+async def edit_or_send(
+    update: Update,
+    context: BotContext,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Replace the message whose button was pressed; send a new message if there is none."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await answer_query(update, context)
+        await query.edit_message_text(text, reply_markup=reply_markup)
+        return
+    await respond(update, context, text, reply_markup=reply_markup)

@@ -1,0 +1,82 @@
+"""/settings: the user's time zone and wellbeing-data consent, each changeable by a button."""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.models import User
+from bot.services import users
+from bot.services.timezones import describe_zone
+from handlers import timezone
+from handlers.callbacks import pack, pattern, unpack
+from handlers.guards import command, guard
+from handlers.keyboards import button, column
+from handlers.replies import edit_or_send, respond
+
+PREFIX = "set"
+
+
+def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    now = context.deps.clock.now()
+    zone = user.timezone or context.deps.settings.default_timezone
+    zone_text = describe_zone(user.timezone, now) if user.timezone else "not set yet"
+    if user.wellbeing_consent and user.consent_given_at:
+        since = user.consent_given_at.astimezone(ZoneInfo(zone))
+        consent_text = f"stored, you agreed on {since:%d %b %Y}"
+        consent_button = button("🚫 Stop storing check-ins", pack(PREFIX, "consent", "off"))
+    else:
+        consent_text = "not stored"
+        consent_button = button("✅ Allow check-ins", pack(PREFIX, "consent", "on"))
+    text = (
+        "⚙️ <b>Your settings</b>\n\n"
+        f"🕒 Time zone: {escape(zone_text)}\n"
+        f"📝 Wellbeing check-ins: {consent_text}\n\n"
+        f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
+    )
+    return text, column(button("🕒 Change time zone", pack(PREFIX, "tz")), consent_button)
+
+
+async def show_settings(update: Update, context: BotContext) -> None:
+    """/settings: show the current choices with buttons to change them."""
+    text, keyboard = _settings_view(context.actor, context)
+    await respond(update, context, text, reply_markup=keyboard)
+
+
+@guard(private=True)
+async def on_settings_button(update: Update, context: BotContext) -> None:
+    """The buttons under /settings."""
+    args = unpack(update.callback_query.data)[1:]
+    now = context.deps.clock.now()
+    if args == ["tz"]:
+        await timezone.ask_timezone(update, context)
+        return
+    if args == ["consent", "off"]:
+        await edit_or_send(
+            update,
+            context,
+            "Stop storing your wellbeing check-ins? Check-ins you have already given will be "
+            "deleted, and your trainer will no longer see any.",
+            reply_markup=column(
+                button("Yes, stop and delete", pack(PREFIX, "consent", "off", "yes")),
+                button("Keep storing them", pack(PREFIX, "show")),
+            ),
+        )
+        return
+    if args in (["consent", "on"], ["consent", "off", "yes"]):
+        async with context.deps.db.transaction() as session:
+            context.actor = await users.record_consent(
+                session, context.actor.id, args == ["consent", "on"], now=now
+            )
+    text, keyboard = _settings_view(context.actor, context)
+    await edit_or_send(update, context, text, reply_markup=keyboard)
+
+
+def register(application: Application) -> None:
+    """Add /settings and its buttons."""
+    application.add_handler(command("settings", show_settings))
+    application.add_handler(CallbackQueryHandler(on_settings_button, pattern=pattern(PREFIX)))
