@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.db import Database
+from bot.logs import install_redaction
 from bot.services import users
 from bot.update_processor import PerChatUpdateProcessor
 
@@ -40,6 +41,8 @@ def build_application(
     """
     from handlers import register_handlers
 
+    token = settings.token()
+    install_redaction(token)
     deps = Deps(
         settings=settings,
         db=db or Database(settings.database_url),
@@ -47,7 +50,7 @@ def build_application(
     )
     application = (
         ApplicationBuilder()
-        .token(settings.token())
+        .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .context_types(ContextTypes(context=BotContext))

@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         description="A Telegram bot for group exercise therapy. Settings come from the "
         "environment or a .env file (see .env.example).",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="{run,migrate,check}")
     commands.add_parser(
         "run",
         help="apply migrations, then receive updates by long polling until stopped",
@@ -50,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_CONFIG
     try:
         settings = load_settings()
         token = settings.token() if args.command in ("run", "check") else None

@@ -12,6 +12,7 @@ REDACTED = "[REDACTED]"
 
 _secrets: set[str] = set()
 _original_factory = logging.getLogRecordFactory()
+_TRACEBACK_FORMATTER = logging.Formatter()
 
 
 def redact(text: str) -> str:
@@ -35,6 +36,9 @@ def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
         message = str(record.msg)
     record.msg = redact(message)
     record.args = None
+    if record.exc_info and record.exc_info[0] is not None:
+        # Formatters reuse exc_text when set, so every handler prints the redacted traceback.
+        record.exc_text = redact(_TRACEBACK_FORMATTER.formatException(record.exc_info))
     return record
 
 
@@ -66,6 +70,8 @@ def setup_logging(level: str, token: str | None = None) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # aiosqlite logs every driver call at DEBUG, which drowns everything else.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
     # APScheduler logs every job run at INFO; the dispatcher ticks often.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -6,6 +6,8 @@ callback carries can be forged by a client, so every callback handler re-checks 
 
 from __future__ import annotations
 
+from bot.services.errors import InvalidInput
+
 MAX_BYTES = 64
 SEPARATOR = ":"
 
@@ -29,3 +31,8 @@ def unpack(data: str | None) -> list[str]:
 def pattern(prefix: str) -> str:
     """The regular expression a CallbackQueryHandler uses to receive one prefix's buttons."""
     return f"^{prefix}(?:{SEPARATOR}|$)"
+
+
+def stale_button() -> InvalidInput:
+    """The error for a button whose data no handler expects (old, or forged)."""
+    return InvalidInput("This button is no longer valid. Send the command again for fresh ones.")

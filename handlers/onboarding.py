@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.models import OnboardingStep, User
+from bot.models import OnboardingStep, Role, User
 from bot.services import users
 from handlers import timezone
-from handlers.callbacks import pack, pattern, unpack
-from handlers.commands import help_lines, visible_commands
+from handlers.callbacks import pack, pattern, stale_button, unpack
+from handlers.commands import help_lines, publish_menu_for, visible_commands
 from handlers.guards import command, guard
 from handlers.keyboards import button, grid
 from handlers.replies import edit_or_send, respond
@@ -82,6 +82,9 @@ async def start(update: Update, context: BotContext) -> None:
         )
     user = registration.user
     context.actor = user
+    if user.role != Role.CLIENT:
+        # An admin listed in ADMIN_IDS who starts the bot gets their menu at once.
+        await publish_menu_for(context.bot, user.id, user.role)
     if registration.is_new:
         await respond(update, context, WELCOME.format(name=escape(user.first_name)))
     if user.onboarding_step == OnboardingStep.CONSENT:
@@ -96,6 +99,8 @@ async def start(update: Update, context: BotContext) -> None:
 async def on_consent(update: Update, context: BotContext) -> None:
     """Yes / Not now on the onboarding consent question."""
     answer = unpack(update.callback_query.data)[1:]
+    if answer not in (["yes"], ["no"]):
+        raise stale_button()
     consent = answer == ["yes"]
     was_asking = context.actor.onboarding_step == OnboardingStep.CONSENT
     async with context.deps.db.transaction() as session:

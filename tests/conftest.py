@@ -4,6 +4,7 @@ clock, the fake Telegram Bot API, and the real bot running against both."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -55,6 +56,12 @@ async def _drop_database(base_url: str, name: str) -> None:
         await connection.close()
 
 
+def _run_in_thread(coroutine) -> None:
+    """Run a coroutine to completion on a loop of its own (callable from sync or async code)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="session")
 def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A factory of empty databases of the kind under test (each PostgreSQL one is dropped)."""
@@ -66,13 +73,13 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obj
         if not is_postgres(base):
             return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/{suffix}.db"
         name = f"bot_test_{suffix}"
-        asyncio.run(_create_database(base, name))
+        _run_in_thread(_create_database(base, name))
         created.append(name)
         return make_url(base).set(database=name).render_as_string(hide_password=False)
 
     yield make
     for name in created:
-        asyncio.run(_drop_database(base, name))
+        _run_in_thread(_drop_database(base, name))
 
 
 @pytest.fixture(scope="session")

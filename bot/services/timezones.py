@@ -269,7 +269,7 @@ def resolve_timezone(text: str) -> TimezoneMatch:
         return TimezoneMatch(candidates=list(zones[:MAX_CHOICES]))
     if exact:  # an old top-level name such as "GB" or "Japan" that names no place above
         return TimezoneMatch(zone=exact)
-    close = difflib.get_close_matches(key, [*by_place, *_ALIASES], n=MAX_CHOICES, cutoff=0.8)
+    close = difflib.get_close_matches(key, [*by_place, *_ALIASES], n=MAX_CHOICES, cutoff=0.85)
     candidates: list[str] = []
     for name in close:
         for zone in _ALIASES.get(name) or by_place.get(name, ()):

@@ -171,7 +171,7 @@ class FakeTelegram:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 picks a free port); return the base URL."""
         self._changed = asyncio.Condition()
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -868,7 +868,16 @@ class ServerThread:
         return self.base_url
 
     def stop(self) -> None:
-        """Stop the server and the thread."""
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(timeout=10)
+        """Stop the server, end requests still waiting (long polls), then the thread."""
+
+        async def shutdown() -> None:
+            await self.server.stop()
+            pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()

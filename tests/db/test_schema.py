@@ -1,0 +1,112 @@
+"""The schema: migrations up, down and up again; models and migrations agree; UTC times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+
+from bot.db import Database
+from bot.migrations import current_revision, downgrade, upgrade
+from bot.models import Base, User
+
+
+@pytest.fixture
+async def empty_db(fresh_database_url):
+    database = Database(fresh_database_url())
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def table_names(db: Database) -> set[str]:
+    async with db.engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+async def test_upgrade_downgrade_upgrade(empty_db):
+    await upgrade(empty_db.engine)
+    assert {table.name for table in Base.metadata.sorted_tables} <= await table_names(empty_db)
+    head = await current_revision(empty_db.engine)
+    assert head is not None
+
+    await downgrade(empty_db.engine, "base")
+    assert await table_names(empty_db) <= {"alembic_version"}
+    assert await current_revision(empty_db.engine) is None
+
+    await upgrade(empty_db.engine)
+    assert await current_revision(empty_db.engine) == head
+
+
+async def test_models_and_migrations_agree(empty_db):
+    await upgrade(empty_db.engine)
+
+    def differences(connection) -> list:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return compare_metadata(context, Base.metadata)
+
+    async with empty_db.engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def _user(**fields) -> User:
+    now = dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+    values = {"id": 1, "first_name": "A", "created_at": now, "updated_at": now}
+    values.update(fields)
+    return User(**values)
+
+
+async def test_times_come_back_aware_in_utc(db):
+    berlin = dt.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # after DST
+    async with db.transaction() as session:
+        session.add(_user(consent_given_at=berlin))
+    async with db.reading() as session:
+        user = await session.scalar(select(User))
+    assert user.consent_given_at == berlin
+    assert user.consent_given_at.tzinfo == dt.UTC
+    assert user.consent_given_at.hour == 1
+    assert user.created_at == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+
+
+async def test_naive_times_are_refused(db):
+    with pytest.raises(Exception, match="naive datetime"):
+        async with db.transaction() as session:
+            session.add(_user(consent_given_at=dt.datetime(2026, 1, 1, 12, 0)))
+    async with db.reading() as session:
+        assert await session.scalar(select(User)) is None
+
+
+async def test_times_compare_correctly_in_queries(db):
+    base = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    async with db.transaction() as session:
+        for user_id, minutes in ((1, -90), (2, 0), (3, 90)):
+            session.add(_user(id=user_id, blocked_at=base + dt.timedelta(minutes=minutes)))
+    # A bound value in another zone is compared as the same instant.
+    new_york_noon = base.astimezone(ZoneInfo("America/New_York"))
+    async with db.reading() as session:
+        later = await session.scalars(select(User.id).where(User.blocked_at > new_york_noon))
+        assert list(later) == [3]
+
+
+async def test_database_specific_settings_are_in_effect(db):
+    async with db.transaction() as session:
+        if db.is_sqlite:
+            # WAL lets readers work while a writer holds the lock; foreign keys are opt-in.
+            assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        else:
+            column_type = await session.scalar(
+                text(
+                    "SELECT data_type FROM information_schema.columns "
+                    "WHERE table_name = 'users' AND column_name = 'created_at'"
+                )
+            )
+            assert column_type == "timestamp with time zone"

@@ -1,0 +1,210 @@
+"""The fake Bot API answers like Telegram, through PTB's own Bot, and injects faults on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.migrations import PROJECT_ROOT
+from tests.fake_telegram import TelegramControl
+from tests.harness import TEST_TOKEN
+
+
+@pytest.fixture
+async def api(tg: TelegramControl):
+    bot = Bot(TEST_TOKEN, base_url=tg.api_url, request=HTTPXRequest(read_timeout=10))
+    async with bot:
+        yield bot
+
+
+def seconds(value) -> float:
+    """RetryAfter.retry_after as seconds (a timedelta: the bot opts in to PTB_TIMEDELTA)."""
+    return value.total_seconds()
+
+
+async def known_user(tg, user_id: int = 501) -> int:
+    await tg.call("users", users=[{"id": user_id, "first_name": "Known"}])
+    return user_id
+
+
+async def test_get_me_and_full_message_objects(api, tg):
+    assert api.username == "TherapyTestBot"
+    chat_id = await known_user(tg)
+    message = await api.send_message(chat_id, "<b>Hello</b> &amp; welcome", parse_mode="HTML")
+    assert message.text == "Hello & welcome"
+    assert message.entities[0].type == "bold"
+    assert message.chat.id == chat_id
+    assert message.from_user.is_bot
+    assert abs(message.date.timestamp() - time.time()) < 5
+
+
+async def test_errors_look_like_telegrams(api, tg):
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await api.send_message(999, "hi")
+    chat_id = await known_user(tg)
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await api.send_message(chat_id, "a < b", parse_mode="HTML")
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await api.send_message(chat_id, "x" * 4097)
+    with pytest.raises(BadRequest, match="Message text is empty"):
+        await api.send_message(chat_id, " ")
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await api.send_message(
+            chat_id,
+            "x",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("b", callback_data="y" * 65)]]
+            ),
+        )
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{tg.api_url}{TEST_TOKEN}/sendSticker", data={"chat_id": chat_id}
+        )
+        bad_token = await http.post(f"{tg.api_url}1:wrong/getMe")
+    assert response.status_code == 404
+    assert response.json()["ok"] is False
+    assert response.json()["error_code"] == 404
+    assert bad_token.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+
+
+async def test_edits_and_not_modified(api, tg):
+    chat_id = await known_user(tg)
+    message = await api.send_message(chat_id, "one")
+    await api.edit_message_text("two", chat_id, message.message_id)
+    with pytest.raises(BadRequest, match="not modified"):
+        await api.edit_message_text("two", chat_id, message.message_id)
+    with pytest.raises(BadRequest, match="not found"):
+        await api.edit_message_text("x", chat_id, 12345)
+    assert await api.delete_message(chat_id, message.message_id)
+    kinds = [event["kind"] for event in await tg.events(chat_id)]
+    assert kinds == ["message", "edit", "delete"]
+
+
+async def test_get_updates_honours_offset_and_long_polls(api, tg):
+    user = tg.user("Una")
+    await user.send("first")
+    await user.send("second")
+    updates = await api.get_updates(timeout=0)
+    assert [u.message.text for u in updates] == ["first", "second"]
+    # Confirming with offset drops them.
+    assert await api.get_updates(offset=updates[-1].update_id + 1, timeout=0) == ()
+
+    started = time.monotonic()
+    assert await api.get_updates(offset=updates[-1].update_id + 1, timeout=1) == ()
+    assert time.monotonic() - started >= 0.9
+
+    async def later() -> None:
+        await asyncio.sleep(0.3)
+        await user.send("/help")
+
+    task = asyncio.create_task(later())
+    started = time.monotonic()
+    updates = await api.get_updates(offset=updates[-1].update_id + 1, timeout=5)
+    await task
+    assert time.monotonic() - started < 2
+    assert updates[0].message.text == "/help"
+    assert updates[0].message.entities[0].type == "bot_command"
+
+
+async def test_callback_queries_carry_chat_instance_and_are_answered_once(api, tg):
+    user = tg.user("Una")
+    await user.send("hi")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go:1")]])
+    await api.send_message(user.id, "Press", reply_markup=markup)
+    message = await user.expect("Press")
+    query_id = await user.press(message, "Go")
+    updates = await api.get_updates(timeout=0)
+    query = updates[-1].callback_query
+    assert query.data == "go:1"
+    assert query.chat_instance
+    assert query.message.message_id == message.message_id
+    await api.answer_callback_query(query_id, "Done", show_alert=True)
+    assert (await user.answer(query_id)) == {"text": "Done", "show_alert": True, "url": None}
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await api.answer_callback_query(query_id)
+
+
+async def test_rate_limits(api, tg):
+    await tg.faults(
+        limits={"overall_per_second": 5, "private_per_second": 1, "group_per_minute": 2}
+    )
+    users = [await known_user(tg, 600 + n) for n in range(6)]
+    await api.send_message(users[0], "one")
+    with pytest.raises(RetryAfter) as too_fast:
+        await api.send_message(users[0], "two")
+    assert seconds(too_fast.value.retry_after) == 1
+    for chat_id in users[1:5]:
+        await api.send_message(chat_id, "fine")
+    with pytest.raises(RetryAfter):
+        await api.send_message(users[5], "sixth in a second")
+    group = tg.group()
+    member = tg.user("Gus")
+    await member.send("hello group", chat=group)
+    await asyncio.sleep(1.05)
+    await api.send_message(group["id"], "1")
+    await api.send_message(group["id"], "2")
+    with pytest.raises(RetryAfter) as per_group:
+        await api.send_message(group["id"], "3")
+    assert seconds(per_group.value.retry_after) > 50
+    counters = await tg.counters()
+    assert counters["rate_limited"] == 3
+    assert counters["status_429"] == 3
+
+
+async def test_blocked_kicked_failing_slow_and_migrated_chats(api, tg):
+    chat_id = await known_user(tg, 700)
+    await tg.faults(block=[chat_id])
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await api.send_message(chat_id, "hi")
+    await tg.faults(unblock=[chat_id])
+    await api.send_message(chat_id, "hi again")
+
+    await tg.faults(fail={"status": 502, "description": "Bad Gateway", "count": 2})
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await api.send_message(chat_id, "x")
+    await api.send_message(chat_id, "third time lucky")
+
+    await tg.faults(slow={"sendMessage": 1.5})
+    slow_bot = Bot(TEST_TOKEN, base_url=tg.api_url, request=HTTPXRequest(read_timeout=0.5))
+    async with slow_bot:
+        with pytest.raises(TimedOut):
+            await slow_bot.send_message(chat_id, "too slow")
+    await tg.faults(clear=True)
+
+    group = tg.group()
+    await tg.user("Gus").send("hi", chat=group)
+    await tg.faults(migrate={"from": group["id"], "to": -1009999})
+    with pytest.raises(ChatMigrated) as migrated:
+        await api.send_message(group["id"], "x")
+    assert migrated.value.new_chat_id == -1009999
+    await api.send_message(-1009999, "in the supergroup")
+
+    await tg.faults(kick=[-1009999])
+    with pytest.raises(Forbidden, match="kicked"):
+        await api.send_message(-1009999, "x")
+
+
+def test_runs_as_its_own_process():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_telegram", "--token", TEST_TOKEN],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        me = httpx.get(f"{url}/bot{TEST_TOKEN}/getMe").json()
+        assert me["result"]["username"] == "TherapyTestBot"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

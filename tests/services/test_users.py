@@ -1,0 +1,153 @@
+"""The users service against a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.models import OnboardingStep, Role, User
+from bot.services import users
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+
+NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+
+
+def profile(user_id: int, **fields) -> users.Profile:
+    return users.Profile(id=user_id, first_name=fields.pop("first_name", f"U{user_id}"), **fields)
+
+
+async def register(db, user_id: int, admin_ids=(), **fields) -> users.Registration:
+    async with db.transaction() as session:
+        return await users.register_user(
+            session, profile(user_id, **fields), now=NOW, admin_ids=admin_ids
+        )
+
+
+async def test_first_registration_creates_a_client_waiting_for_consent(db):
+    registration = await register(db, 1, username="ann", language_code="de")
+    assert registration.is_new
+    user = registration.user
+    assert user.role == Role.CLIENT
+    assert user.onboarding_step == OnboardingStep.CONSENT
+    assert user.created_at == user.updated_at == NOW
+    assert not user.wellbeing_consent
+
+
+async def test_registering_again_refreshes_the_profile_and_reachability(db):
+    await register(db, 1, username="old")
+    async with db.transaction() as session:
+        await users.set_blocked(session, 1, True, now=NOW)
+    later = NOW + dt.timedelta(days=3)
+    async with db.transaction() as session:
+        registration = await users.register_user(
+            session, profile(1, username="new", first_name="Ann"), now=later, admin_ids=()
+        )
+    assert not registration.is_new
+    assert registration.user.username == "new"
+    assert registration.user.first_name == "Ann"
+    assert registration.user.blocked_at is None
+    assert registration.user.created_at == NOW
+    assert registration.user.updated_at == later
+
+
+async def test_concurrent_registrations_neither_fail_nor_duplicate(db):
+    await asyncio.gather(
+        *(register(db, 1) for _ in range(10)), *(register(db, n) for n in range(2, 30))
+    )
+    async with db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 29
+
+
+async def test_admin_ids_make_admins(db):
+    registration = await register(db, 5, admin_ids={5})
+    assert registration.user.role == Role.ADMIN
+
+
+async def test_sync_admins_promotes_listed_and_demotes_others(db):
+    await register(db, 1, admin_ids={1})
+    await register(db, 2)
+    async with db.transaction() as session:
+        await users.sync_admins(session, {2}, now=NOW)
+    async with db.reading() as session:
+        roles = dict((await session.execute(select(User.id, User.role))).all())
+    assert roles == {1: Role.CLIENT, 2: Role.ADMIN}
+    async with db.transaction() as session:
+        await users.sync_admins(session, set(), now=NOW)
+    async with db.reading() as session:
+        assert set((await session.scalars(select(User.role))).all()) == {Role.CLIENT}
+
+
+async def test_consent_records_when_given_and_withdrawn_and_moves_onboarding_on(db):
+    await register(db, 1)
+    async with db.transaction() as session:
+        user = await users.record_consent(session, 1, True, now=NOW)
+    assert user.wellbeing_consent
+    assert user.consent_given_at == NOW
+    assert user.onboarding_step == OnboardingStep.TIMEZONE
+    assert user.awaiting_input == users.AWAITING_TIMEZONE
+    later = NOW + dt.timedelta(hours=1)
+    async with db.transaction() as session:
+        user = await users.record_consent(session, 1, False, now=later)
+    assert not user.wellbeing_consent
+    assert user.consent_withdrawn_at == later
+    assert user.consent_given_at == NOW
+    # Answering "not now" when nothing was given withdraws nothing.
+    await register(db, 2)
+    async with db.transaction() as session:
+        user = await users.record_consent(session, 2, False, now=NOW)
+    assert user.consent_withdrawn_at is None
+
+
+async def test_set_timezone_completes_onboarding_and_refuses_unknown_zones(db):
+    await register(db, 1)
+    async with db.transaction() as session:
+        await users.record_consent(session, 1, False, now=NOW)
+    with pytest.raises(InvalidInput):
+        async with db.transaction() as session:
+            await users.set_timezone(session, 1, "Mars/Olympus", now=NOW)
+    async with db.transaction() as session:
+        user = await users.set_timezone(session, 1, "Asia/Tokyo", now=NOW)
+    assert user.timezone == "Asia/Tokyo"
+    assert user.awaiting_input is None
+    assert user.is_onboarded
+
+
+async def test_unknown_users_are_not_found(db):
+    with pytest.raises(NotFound):
+        async with db.transaction() as session:
+            await users.record_consent(session, 404, True, now=NOW)
+
+
+async def test_trainer_role_changes(db):
+    await register(db, 1, username="Tess")
+    await register(db, 9, admin_ids={9})
+    async with db.transaction() as session:
+        user, changed = await users.make_trainer(session, "@tess", now=NOW)
+    assert (user.role, changed) == (Role.TRAINER, True)
+    async with db.transaction() as session:
+        _, changed = await users.make_trainer(session, "1", now=NOW)
+    assert changed is False
+    with pytest.raises(NotAllowed):
+        async with db.transaction() as session:
+            await users.make_trainer(session, "9", now=NOW)
+    with pytest.raises(NotFound):
+        async with db.transaction() as session:
+            await users.make_trainer(session, "@nobody", now=NOW)
+    with pytest.raises(InvalidInput):
+        async with db.transaction() as session:
+            await users.make_trainer(session, "tess", now=NOW)
+    async with db.reading() as session:
+        staff = await users.list_staff(session)
+    assert [(u.id, u.role) for u in staff] == [(9, Role.ADMIN), (1, Role.TRAINER)]
+    async with db.transaction() as session:
+        user = await users.remove_trainer(session, "1", now=NOW)
+    assert user.role == Role.CLIENT
+    with pytest.raises(InvalidInput):
+        async with db.transaction() as session:
+            await users.remove_trainer(session, "1", now=NOW)
+    with pytest.raises(NotAllowed):
+        async with db.transaction() as session:
+            await users.remove_trainer(session, "9", now=NOW)

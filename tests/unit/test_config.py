@@ -1,0 +1,93 @@
+"""Settings: defaults, parsing, and one clear line per bad value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import MISSING_TOKEN_HELP, ConfigError, load_settings
+
+
+def load(monkeypatch, tmp_path, **env: str):
+    monkeypatch.chdir(tmp_path)  # no .env here unless the test writes one
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+def test_defaults(monkeypatch, tmp_path):
+    settings = load(monkeypatch, tmp_path)
+    assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert settings.admin_ids == frozenset()
+    assert settings.default_timezone == "UTC"
+    assert settings.log_level == "INFO"
+    assert settings.bot_token is None
+    with pytest.raises(ConfigError) as error:
+        settings.token()
+    assert error.value.lines == [MISSING_TOKEN_HELP]
+
+
+def test_values_from_the_environment(monkeypatch, tmp_path):
+    settings = load(
+        monkeypatch,
+        tmp_path,
+        BOT_TOKEN="123:abc-DEF_ghi",
+        ADMIN_IDS=" 12, 34 ,56,",
+        DEFAULT_TIMEZONE="Europe/Berlin",
+        LOG_LEVEL="debug",
+        DATABASE_URL="postgresql+asyncpg://u:p@db/bot",
+        TELEGRAM_API_BASE_URL="http://localhost:8081/bot",
+    )
+    assert settings.token() == "123:abc-DEF_ghi"
+    assert settings.admin_ids == frozenset({12, 34, 56})
+    assert settings.default_timezone == "Europe/Berlin"
+    assert settings.log_level == "DEBUG"
+    assert "abc-DEF" not in repr(settings)
+
+
+def test_values_from_a_dotenv_file(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("BOT_TOKEN=999:fromfile\nADMIN_IDS=7\n")
+    settings = load(monkeypatch, tmp_path)
+    assert settings.token() == "999:fromfile"
+    assert settings.admin_ids == frozenset({7})
+
+
+def test_an_empty_token_counts_as_missing(monkeypatch, tmp_path):
+    settings = load(monkeypatch, tmp_path, BOT_TOKEN="  ")
+    assert settings.bot_token is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("ADMIN_IDS", "12,abc", "ADMIN_IDS: 'abc' is not a Telegram user id"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE: 'Mars/Olympus' is not an IANA"),
+        ("DEFAULT_TIMEZONE", "../etc/passwd", "DEFAULT_TIMEZONE: '../etc/passwd' is not an IANA"),
+        ("TELEGRAM_API_BASE_URL", "api.telegram.org", "TELEGRAM_API_BASE_URL: 'api.telegram.org'"),
+        ("TELEGRAM_API_BASE_URL", "ftp://x/bot", "TELEGRAM_API_BASE_URL: 'ftp://x/bot' is not"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL: is not a database URL"),
+        ("DATABASE_URL", "mysql://root@db/x", "DATABASE_URL: driver 'mysql' is not supported"),
+        ("DATABASE_URL", "sqlite:///x.db", "DATABASE_URL: driver 'sqlite' is not supported"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL: 'LOUD' is not a log level"),
+        ("BOT_TOKEN", "secret-token-typo", "BOT_TOKEN: does not look like a bot token"),
+    ],
+)
+def test_a_bad_value_gives_one_line_naming_variable_and_problem(
+    monkeypatch, tmp_path, variable, value, expected
+):
+    with pytest.raises(ConfigError) as error:
+        load(monkeypatch, tmp_path, **{variable: value})
+    assert len(error.value.lines) == 1
+    assert error.value.lines[0].startswith(expected), error.value.lines[0]
+
+
+def test_a_bad_token_is_never_echoed(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load(monkeypatch, tmp_path, BOT_TOKEN="12345:has spaces in it")
+    assert "has spaces" not in str(error.value)
+
+
+def test_several_bad_values_give_one_line_each(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load(monkeypatch, tmp_path, ADMIN_IDS="x", LOG_LEVEL="LOUD")
+    assert [line.split(":")[0] for line in error.value.lines] == ["ADMIN_IDS", "LOG_LEVEL"]
