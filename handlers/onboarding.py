@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.context import BotContext
 from bot.models import OnboardingStep, Role, User
 from bot.services import users
-from handlers import timezone
+from handlers import menu, settings, timezone
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.commands import help_lines, publish_menu_for, visible_commands
 from handlers.guards import command, guard
@@ -18,6 +18,9 @@ from handlers.keyboards import button, grid
 from handlers.replies import edit_or_send, respond
 
 CONSENT = "consent"
+
+# /start payloads of deep links from groups, and what they open once onboarding is done.
+DEEP_LINKS = {"settings": settings.show_settings, "help": menu.show_help}
 
 WELCOME = (
     "👋 Hi {name}! I'm the assistant of your exercise-therapy practice. With me you can:\n\n"
@@ -91,6 +94,9 @@ async def start(update: Update, context: BotContext) -> None:
         await send_consent_question(update, context)
     elif user.onboarding_step == OnboardingStep.TIMEZONE:
         await timezone.ask_timezone(update, context, step="<b>2/2</b> · ")
+    elif context.args and context.args[0] in DEEP_LINKS:
+        # Came from a "message me privately" link in a group: go where they were heading.
+        await DEEP_LINKS[context.args[0]](update, context)
     else:
         await respond(update, context, main_menu_text(user))
 

@@ -170,3 +170,15 @@ async def test_forged_or_stale_buttons_are_harmless(onboarded, db, data):
     await anna.answer(query)
     after = await stored(db, anna.id)
     assert (after.timezone, after.wellbeing_consent) == (before.timezone, before.wellbeing_consent)
+
+
+async def test_the_deep_link_from_a_group_opens_what_was_asked_for(onboarded, tg):
+    anna = await onboarded("Anna")
+    group = tg.group()
+    await anna.send("/settings", chat=group)
+    link = (await anna.expect("private chat", chat=group)).button("Message me privately")["url"]
+    payload = link.split("?start=")[1]
+    assert payload == "settings"
+    # Telegram sends "/start <payload>" when the link is opened.
+    await anna.send(f"/start {payload}")
+    await anna.expect("Your settings")

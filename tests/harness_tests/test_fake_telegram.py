@@ -208,3 +208,30 @@ def test_runs_as_its_own_process():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def test_documents_photos_actions_and_webhooks(api, tg):
+    chat_id = await known_user(tg, 800)
+    document = await api.send_document(
+        chat_id,
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        filename="classes.ics",
+        caption="<i>Yours</i>",
+        parse_mode="HTML",
+    )
+    assert document.document.file_name == "classes.ics"
+    assert document.caption == "Yours"
+    photo = await api.send_photo(chat_id, b"\x89PNG fake bytes")
+    assert photo.photo[-1].file_size == len(b"\x89PNG fake bytes")
+    assert await api.send_chat_action(chat_id, "typing")
+
+    events = await tg.events(chat_id)
+    assert [event["method"] for event in events] == ["sendDocument", "sendPhoto"]
+    assert await tg.file(events[0]["file_id"]) == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    assert await tg.file(events[1]["file_id"]) == b"\x89PNG fake bytes"
+
+    assert await api.set_webhook("https://example.org/hook")
+    with pytest.raises(Exception, match="webhook is active"):
+        await api.get_updates(timeout=0)
+    assert await api.delete_webhook()
+    assert await api.get_updates(timeout=0) == ()
