@@ -40,6 +40,7 @@ def build_application(
     their own. The caller runs it (`run_polling`) or drives it (initialize/start).
     """
     from handlers import register_handlers
+    from jobs import delivery
 
     token = settings.token()
     install_redaction(token)
@@ -62,6 +63,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -69,6 +71,7 @@ def build_application(
     # A database passed in belongs to the caller, who closes it.
     application.bot_data["owns_db"] = db is None
     register_handlers(application)
+    delivery.register(application, delivery.Dispatcher(application.bot, deps))
     return application
 
 
@@ -83,7 +86,13 @@ async def _post_init(application: BotApplication) -> None:
     await publish_default_menus(application.bot)
     for user in staff:
         await publish_menu_for(application.bot, user.id, user.role)
+    application.bot_data["dispatcher"].start()
     log.info("bot @%s ready", application.bot.username)
+
+
+async def _post_stop(application: BotApplication) -> None:
+    """Let the dispatcher finish what is in flight and give back what it claimed."""
+    await application.bot_data["dispatcher"].stop()
 
 
 async def _post_shutdown(application: BotApplication) -> None:

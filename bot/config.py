@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     log_level: str = "INFO"
 
+    # Delivery of queued messages (see jobs/delivery.py).
+    delivery_max_per_second: float = Field(default=25.0, gt=0, le=1000)
+    delivery_concurrency: int = Field(default=8, ge=1, le=256)
+    delivery_max_attempts: int = Field(default=5, ge=1, le=100)
+    delivery_retry_base_seconds: float = Field(default=2.0, gt=0, le=3600)
+    delivery_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    delivery_tick_seconds: float = Field(default=2.0, gt=0, le=300)
+
     @field_validator("bot_token", mode="before")
     @classmethod
     def _token_format(cls, value: object) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.types import TypeDecorator
 
 UTC = dt.UTC
+OUTBOX_WRITTEN = "outbox_written"
+
+
+def note_outbox_write(session: AsyncSession) -> None:
+    """Mark the session's transaction as having queued messages (wakes the dispatcher)."""
+    session.info[OUTBOX_WRITTEN] = True
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -99,6 +105,8 @@ class Database:
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_options)
+        # Called after a commit that queued outbox messages (the dispatcher's wake-up).
+        self.outbox_listeners: list[Callable[[], None]] = []
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Read-only work need not queue behind writers on SQLite (WAL readers never block).
         self.read_sessions = async_sessionmaker(
@@ -110,11 +118,27 @@ class Database:
         """True when the database is an SQLite file."""
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind this database, or None (PostgreSQL, or in memory)."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database).resolve()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """Yield a session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """Yield a session inside one transaction: committed on success, rolled back on error.
+
+        When the transaction wrote outbox rows (see `note_outbox_write`), the outbox
+        listeners run after the commit, so the dispatcher sends them at once.
+        """
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            if session.info.pop(OUTBOX_WRITTEN, False):
+                for listener in self.outbox_listeners:
+                    listener()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

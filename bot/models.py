@@ -5,7 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Boolean, Enum, MetaData, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.db import UTCDateTime
@@ -85,6 +98,8 @@ class User(Base):
     consent_withdrawn_at: Mapped[dt.datetime | None]
     # Set when Telegram says the user blocked the bot; cleared when they come back.
     blocked_at: Mapped[dt.datetime | None]
+    # Trainer news (broadcasts) muted; urgent class notices still arrive.
+    broadcasts_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -97,3 +112,104 @@ class User(Base):
     def is_onboarded(self) -> bool:
         """True once the user has answered the consent and time-zone questions."""
         return self.onboarding_step == OnboardingStep.DONE
+
+
+class Group(Base):
+    """A Telegram group or supergroup the bot has been added to."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Telegram's chat id; changes once if the group is upgraded to a supergroup.
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    # Set when the bot was removed or Telegram refuses to deliver there (403).
+    bot_removed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class OutboxState(enum.StrEnum):
+    """Where an outbox message is on its way to Telegram."""
+
+    PENDING = "pending"  # waiting for its not-before time and a dispatcher
+    SENDING = "sending"  # claimed by a dispatcher until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # a permanent error, or out of attempts
+    UNREACHABLE = "unreachable"  # the user blocked the bot or the bot left the group
+    CANCELLED = "cancelled"  # withdrawn before sending (a stopped broadcast)
+
+
+class Priority(enum.IntEnum):
+    """Lower goes first when several messages are due."""
+
+    URGENT = 0  # a cancelled or moved session
+    REMINDER = 10
+    BROADCAST = 20
+    BACKGROUND = 30  # tips, digests
+
+
+class OutboxMessage(Base):
+    """A message to send that is not the direct reply to an update.
+
+    Written in the same transaction as the change that caused it; `dedupe_key` makes queuing
+    the same notice twice impossible. The dispatcher claims rows with a lease.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "not_before", "priority"),
+        Index("ix_outbox_chat_state", "chat_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict | None] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.BACKGROUND)
+    not_before: Mapped[dt.datetime]
+    state: Mapped[OutboxState] = mapped_column(
+        _string_enum(OutboxState), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+
+class BroadcastState(enum.StrEnum):
+    """A broadcast's life: drafted, queued for delivery, stopped by its author, or done."""
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    STOPPED = "stopped"
+    DONE = "done"
+
+
+class Broadcast(Base):
+    """A trainer's or admin's message to an audience, delivered through the outbox."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[BroadcastState] = mapped_column(
+        _string_enum(BroadcastState), default=BroadcastState.DRAFT
+    )
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The author's status message, edited as delivery goes on.
+    status_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+    queued_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, membership, menu, onboarding, settings, staff, timezone
+from handlers import (
+    broadcasts,
+    conversation,
+    errors,
+    membership,
+    menu,
+    onboarding,
+    settings,
+    staff,
+    timezone,
+)
 
 
 def register_handlers(application: Application) -> None:
@@ -14,7 +24,9 @@ def register_handlers(application: Application) -> None:
     settings.register(application)
     timezone.register(application)
     staff.register(application)
+    broadcasts.register(application)
     membership.register(application)
+    conversation.register(application)
     # Last: what nothing above took.
-    onboarding.register_fallbacks(application)
+    conversation.register_fallbacks(application)
     application.add_error_handler(errors.on_error)

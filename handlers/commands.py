@@ -44,7 +44,9 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", "Set up or show the main menu", needs_start=False),
     CommandSpec("help", "What I can do for you", where=Where.ANYWHERE, needs_start=False),
-    CommandSpec("settings", "Your time zone and privacy choices"),
+    CommandSpec("settings", "Your time zone, privacy and notification choices"),
+    CommandSpec("cancel", "Stop what you are doing"),
+    CommandSpec("broadcast", "Send a message to your clients", role=Role.TRAINER),
     CommandSpec("trainer", "Add, remove or list trainers", role=Role.ADMIN),
 )
 

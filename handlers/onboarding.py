@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.models import OnboardingStep, Role, User
@@ -124,31 +124,8 @@ async def on_consent(update: Update, context: BotContext) -> None:
         await timezone.ask_timezone(update, context, step="<b>2/2</b> · ")
 
 
-@guard(private=True, needs_start=False)
-async def on_private_text(update: Update, context: BotContext) -> None:
-    """Free text in private chat: a time-zone answer when one is awaited, else a pointer."""
-    actor = context.actor
-    text = update.effective_message.text or ""
-    if actor is None:
-        await respond(update, context, "Hello! Send /start to set things up.")
-        return
-    if actor.awaiting_input == users.AWAITING_TIMEZONE:
-        await timezone.on_typed_zone(update, context, text)
-        return
-    await respond(update, context, "I'm not sure what you mean. /help shows what I can do for you.")
-
-
-@guard(private=True, needs_start=False)
-async def on_unknown_command(update: Update, context: BotContext) -> None:
-    """A command nobody handles, in private chat."""
-    word = (update.effective_message.text or "").split()[0]
-    await respond(
-        update, context, f"I don't know {escape(word)}. /help lists the commands I understand."
-    )
-
-
 def register(application: Application) -> None:
-    """Add /start, the consent buttons and the private-chat fallbacks."""
+    """Add /start and the consent buttons."""
     application.add_handler(command("start", start))
     application.add_handler(CallbackQueryHandler(on_consent, pattern=pattern(CONSENT)))
 
@@ -159,13 +136,3 @@ async def on_other_message(update: Update, context: BotContext) -> None:
     await respond(
         update, context, "I can only read text messages and button presses. /help shows more."
     )
-
-
-def register_fallbacks(application: Application) -> None:
-    """Add the handlers for private messages no other handler took. Call after all others."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_private_text)
-    )
-    application.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_other_message))

@@ -32,13 +32,22 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
     else:
         consent_text = "not stored"
         consent_button = button("✅ Allow check-ins", pack(PREFIX, "consent", "on"))
+    if user.broadcasts_muted:
+        news_text = "muted (notices about your booked classes still arrive)"
+        news_button = button("🔔 Unmute trainer news", pack(PREFIX, "news", "on"))
+    else:
+        news_text = "on"
+        news_button = button("🔕 Mute trainer news", pack(PREFIX, "news", "off"))
     text = (
         "⚙️ <b>Your settings</b>\n\n"
         f"🕒 Time zone: {escape(zone_text)}\n"
-        f"📝 Wellbeing check-ins: {consent_text}\n\n"
+        f"📝 Wellbeing check-ins: {consent_text}\n"
+        f"📣 Trainer news: {news_text}\n\n"
         f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
     )
-    return text, column(button("🕒 Change time zone", pack(PREFIX, "tz")), consent_button)
+    return text, column(
+        button("🕒 Change time zone", pack(PREFIX, "tz")), consent_button, news_button
+    )
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
@@ -71,6 +80,11 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
         async with context.deps.db.transaction() as session:
             context.actor = await users.record_consent(
                 session, context.actor.id, args == ["consent", "on"], now=now
+            )
+    elif args in (["news", "on"], ["news", "off"]):
+        async with context.deps.db.transaction() as session:
+            context.actor = await users.set_broadcasts_muted(
+                session, context.actor.id, args == ["news", "off"], now=now
             )
     text, keyboard = _settings_view(context.actor, context)
     await edit_or_send(update, context, text, reply_markup=keyboard)

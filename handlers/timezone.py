@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.models import OnboardingStep
 from bot.services import users
 from bot.services.timezones import describe_zone, likely_timezones, resolve_timezone, zone_label
+from handlers import conversation
 from handlers.callbacks import pack, pattern, unpack
 from handlers.commands import help_lines, visible_commands
 from handlers.guards import guard
@@ -32,7 +33,9 @@ async def ask_timezone(update: Update, context: BotContext, *, step: str = "") -
     actor = context.actor
     assert actor is not None
     async with context.deps.db.transaction() as session:
-        await users.ask_for_timezone(session, actor.id, now=context.deps.clock.now())
+        await users.await_input(
+            session, actor.id, users.AWAITING_TIMEZONE, now=context.deps.clock.now()
+        )
     zones = likely_timezones(actor.language_code, context.deps.settings.default_timezone)
     buttons = _zone_buttons(zones, context)
     buttons.append(button("🔎 Type a city or zone name", pack(PREFIX, TYPE_IT)))
@@ -74,7 +77,9 @@ async def on_zone_button(update: Update, context: BotContext) -> None:
     args = unpack(update.callback_query.data)[1:]
     if args == [TYPE_IT]:
         async with context.deps.db.transaction() as session:
-            await users.ask_for_timezone(session, context.actor.id, now=context.deps.clock.now())
+            await users.await_input(
+                session, context.actor.id, users.AWAITING_TIMEZONE, now=context.deps.clock.now()
+            )
         await respond(
             update,
             context,
@@ -85,8 +90,12 @@ async def on_zone_button(update: Update, context: BotContext) -> None:
     await _save(update, context, args[0] if args else "")
 
 
-async def on_typed_zone(update: Update, context: BotContext, text: str) -> None:
-    """Handle free text while the bot waits for a time zone: save, offer choices, or ask again."""
+async def on_typed_zone(update: Update, context: BotContext, _argument: str) -> None:
+    """Handle a message while the bot waits for a time zone: save, offer choices, or ask again."""
+    text = update.effective_message.text
+    if text is None:
+        await respond(update, context, "Please type the name of your city or time zone.")
+        return
     match = resolve_timezone(text[:MAX_TYPED_LENGTH])
     if match.zone:
         await _save(update, context, match.zone)
@@ -110,5 +119,6 @@ async def on_typed_zone(update: Update, context: BotContext, text: str) -> None:
 
 
 def register(application: Application) -> None:
-    """Add the time-zone button handler."""
+    """Add the time-zone buttons and the typed-answer route."""
     application.add_handler(CallbackQueryHandler(on_zone_button, pattern=pattern(PREFIX)))
+    conversation.expect(users.AWAITING_TIMEZONE, on_typed_zone)

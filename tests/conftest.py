@@ -16,11 +16,12 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.migrations import upgrade
-from tests.fake_telegram import ServerThread, TelegramControl
+from tests.fake_telegram import ServerThread, TelegramControl, TelegramUser
 from tests.harness import (
     TEST_TOKEN,
     empty_tables,
     is_postgres,
+    onboard,
     running_bot,
     test_database_url,
     test_settings,
@@ -166,3 +167,15 @@ def _no_bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "TELEGRAM_API_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def onboarded(tg: TelegramControl, bot):
+    """A factory: `await onboarded("Anna", id=...)` returns a person who finished /start."""
+
+    async def make(first_name: str = "Alex", **profile) -> TelegramUser:
+        user = tg.user(first_name, **profile)
+        await onboard(user)
+        return user
+
+    return make

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.models import Base
+from tests.fake_telegram import TelegramUser
 
 TEST_TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijkl"
 
@@ -27,6 +28,10 @@ def test_settings(api_base_url: str, database_url: str, **overrides: object) -> 
         "admin_ids": frozenset(),
         "default_timezone": "UTC",
         "log_level": "DEBUG",
+        # Fast ticks and retries: tests move the clock instead of waiting minutes.
+        "delivery_tick_seconds": 0.2,
+        "delivery_retry_base_seconds": 1.0,
+        "delivery_lease_seconds": 5.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -48,9 +53,20 @@ async def running_bot(
     finally:
         await application.updater.stop()
         await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)
+
+
+async def onboard(user: TelegramUser, *, consent: bool = True, zone: str = "London") -> None:
+    """Take `user` through /start: consent answer and a time-zone button."""
+    await user.send("/start")
+    await user.expect("Hi ")
+    await user.press(await user.expect("May I store"), "Yes" if consent else "Not now")
+    await user.press(await user.expect("Which time zone"), zone)
+    await user.expect("You're all set!")
 
 
 def test_database_url(tmp_dir: str) -> str:
@@ -73,3 +89,21 @@ async def empty_tables(db: Database) -> None:
         else:
             names = ", ".join(f'"{table.name}"' for table in tables)
             await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+async def eventually(check, *, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
+    """Poll `check()` (sync or async) until it returns something truthy; fail after `timeout`."""
+    import asyncio
+    import inspect
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(message or f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)

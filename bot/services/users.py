@@ -110,10 +110,15 @@ async def record_consent(
     return user
 
 
-async def ask_for_timezone(session: AsyncSession, user_id: int, *, now: dt.datetime) -> User:
-    """Note that the user's next free text in private chat is a time-zone name."""
+async def await_input(
+    session: AsyncSession, user_id: int, what: str | None, *, now: dt.datetime
+) -> User:
+    """Note what the user's next free text in private chat answers (None: nothing).
+
+    Stored with the user, so a question asked before a restart is still understood after it.
+    """
     user = await require_user(session, user_id)
-    user.awaiting_input = AWAITING_TIMEZONE
+    user.awaiting_input = what
     user.updated_at = now
     return user
 
@@ -127,6 +132,16 @@ async def set_timezone(session: AsyncSession, user_id: int, zone: str, *, now: d
     user.awaiting_input = None
     if user.onboarding_step == OnboardingStep.TIMEZONE:
         user.onboarding_step = OnboardingStep.DONE
+    user.updated_at = now
+    return user
+
+
+async def set_broadcasts_muted(
+    session: AsyncSession, user_id: int, muted: bool, *, now: dt.datetime
+) -> User:
+    """Mute or unmute trainer broadcasts for the user (urgent class notices still arrive)."""
+    user = await require_user(session, user_id)
+    user.broadcasts_muted = muted
     user.updated_at = now
     return user
 

@@ -12,8 +12,7 @@ import time
 import pytest
 
 from bot.migrations import PROJECT_ROOT
-from tests.e2e.conftest import onboard
-from tests.harness import TEST_TOKEN
+from tests.harness import TEST_TOKEN, onboard
 
 TOKEN_SECRET_PART = TEST_TOKEN.split(":")[1]
 
@@ -76,7 +75,7 @@ async def test_the_bot_as_a_process_onboards_users_and_logs_no_token(bot_process
     assert process.wait(timeout=30) == 0
     log = log_path.read_text()
     assert "bot @TherapyTestBot ready" in log
-    assert "is at revision 0001" in log
+    assert "is at revision" in log
     assert TOKEN_SECRET_PART not in log, "the token leaked into the process log"
     # PTB logs the API URL at DEBUG: it is there, with the token cut out.
     assert "/bot[REDACTED]" in log

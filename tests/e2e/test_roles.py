@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from bot.models import Role, User
 
+CLIENT_MENU = ["start", "help", "settings", "cancel"]
+
 
 async def role_of(db, user_id: int) -> Role | None:
     async with db.reading() as session:
@@ -18,13 +20,26 @@ async def test_help_lists_the_commands_of_each_role(onboarded, admin_id, tg):
 
     await client.send("/help")
     text = (await client.expect("Here is what I can do for you")).text
-    assert "/settings – Your time zone and privacy choices" in text
+    assert "/settings – Your time zone, privacy and notification choices" in text
     assert "/trainer" not in text
+    assert "/broadcast" not in text
 
     await admin.send("/help")
     text = (await admin.expect("Here is what I can do for you")).text
     assert "/trainer – Add, remove or list trainers" in text
+    assert "/broadcast – Send a message to your clients" in text
     assert "/settings" in text
+
+
+async def test_help_for_a_trainer(onboarded, admin_id):
+    admin = await onboarded("Ada", id=admin_id)
+    trainer = await onboarded("Tess")
+    await admin.send(f"/trainer add {trainer.id}")
+    await admin.expect("is now a trainer")
+    await trainer.send("/help")
+    text = (await trainer.expect("Here is what I can do for you")).text
+    assert "/broadcast" in text
+    assert "/trainer" not in text
 
 
 async def test_help_before_start_points_to_start(bot, tg):
@@ -42,7 +57,7 @@ async def test_admin_adds_lists_and_removes_a_trainer(onboarded, admin_id, db, t
     assert await role_of(db, tom.id) == Role.TRAINER
     # The new trainer's menu is theirs alone.
     menus = await tg.commands()
-    assert [c["command"] for c in menus[f"chat:{tom.id}"]] == ["start", "help", "settings"]
+    assert [c["command"] for c in menus[f"chat:{tom.id}"]] == [*CLIENT_MENU, "broadcast"]
 
     await admin.send("/trainer add @TomHill")
     await admin.expect("is already a trainer.")
@@ -99,7 +114,7 @@ async def test_command_menus_are_set_per_scope(onboarded, admin_id, tg):
     await onboarded("Ada", id=admin_id)
     menus = await tg.commands()
     client_menu = [c["command"] for c in menus["all_private_chats"]]
-    assert client_menu == ["start", "help", "settings"]
+    assert client_menu == CLIENT_MENU
     assert [c["command"] for c in menus["all_group_chats"]] == ["help"]
     assert menus["default"] == menus["all_private_chats"]
     # An admin who starts the bot gets the admin menu in their chat at once.
@@ -107,8 +122,7 @@ async def test_command_menus_are_set_per_scope(onboarded, admin_id, tg):
 
 
 async def test_admin_menu_published_at_start_up(bot_settings, db, clock, tg, admin_id):
-    from tests.e2e.conftest import onboard
-    from tests.harness import running_bot
+    from tests.harness import onboard, running_bot
 
     admin = tg.user("Ada", id=admin_id)
     async with running_bot(bot_settings, db, clock):
@@ -118,16 +132,14 @@ async def test_admin_menu_published_at_start_up(bot_settings, db, clock, tg, adm
         await admin.expect("Here is what I can do")
         menus = await tg.commands()
     assert [c["command"] for c in menus[f"chat:{admin_id}"]] == [
-        "start",
-        "help",
-        "settings",
+        *CLIENT_MENU,
+        "broadcast",
         "trainer",
     ]
 
 
 async def test_admin_ids_removed_from_settings_lose_the_role(bot_settings, db, clock, tg, admin_id):
-    from tests.e2e.conftest import onboard
-    from tests.harness import running_bot
+    from tests.harness import onboard, running_bot
 
     admin = tg.user("Ada", id=admin_id)
     async with running_bot(bot_settings, db, clock):

@@ -247,6 +247,24 @@ class TelegramUser:
         """The next edit of a bot message in the chat (see `expect`)."""
         return await self.expect(contains, kinds=("edit",), **kwargs)
 
+    async def expect_edit_until(
+        self, contains: str, *, chat: dict | None = None, timeout: float = 10.0
+    ) -> BotMessage:
+        """Skip edits (a status message counting up) until one contains `contains`."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        seen: list[str] = []
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                message = await self.expect(kinds=("edit",), chat=chat, timeout=remaining)
+            except AssertionError:
+                break
+            if contains in message.text:
+                return message
+            seen.append(message.text)
+        raise AssertionError(f"no edit containing {contains!r} within {timeout}s; saw {seen}")
+
     async def expect_nothing(self, *, chat: dict | None = None, within: float = 0.5) -> None:
         """Assert the bot sends nothing more to the chat within `within` seconds."""
         chat_id = self._chat_id(chat)

@@ -227,9 +227,11 @@ class FakeTelegram:
             result = await handler(params)
         except ApiError as error:
             call["status"] = error.code
+            call["done"] = time.time()
             state.counters[f"status_{error.code}"] += 1
             return web.json_response(error.body(), status=error.code)
         call["status"] = 200
+        call["done"] = time.time()
         if method in _SEND_METHODS:
             state.counters["delivered"] += 1
         await self._notify()
@@ -592,11 +594,14 @@ class FakeTelegram:
                 message[key] = body[key]
         if text:
             message["text"] = text
+            entities = list(body.get("entities") or [])
             if text.startswith("/"):
                 command = text.split()[0]
-                message["entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-                ]
+                entities.insert(
+                    0, {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+                )
+            if entities:
+                message["entities"] = entities
         if "reply_to_message_id" in body:
             original = self.state.messages.get((chat["id"], int(body["reply_to_message_id"])))
             if original:
@@ -629,11 +634,15 @@ class FakeTelegram:
         return {"update_id": update["update_id"], "query_id": query_id, "seq": event["seq"]}
 
     async def _c_my_chat_member(self, body: dict) -> dict:
-        """The user blocks ("kicked") or unblocks ("member") the bot in their private chat."""
+        """The bot's status changes: a user blocks ("kicked") or unblocks ("member") it in
+        private; in a group (`chat`), someone adds ("member") or removes ("left") it."""
         user = self._register_user(body["from"])
         chat = self._chat(body, user)
         status = body["status"]
-        old = "member" if status in ("kicked", "left") else "kicked"
+        if status in ("kicked", "left"):
+            old = "member"
+        else:
+            old = "kicked" if chat["type"] == "private" else "left"
         if chat["type"] == "private":
             (self.state.blocked.add if status == "kicked" else self.state.blocked.discard)(
                 chat["id"]

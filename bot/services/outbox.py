@@ -1,0 +1,370 @@
+"""The outbox: messages queued in the same transaction as their cause, claimed with a lease.
+
+Every message that is not the direct reply to an update goes through here. `enqueue` is what
+services call; the rest is the dispatcher's side: claim what is due, then record what became
+of each message. A message's `dedupe_key` is unique, so queuing the same notice twice, from
+however many places or retries, yields one row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import insert_ignoring_conflicts, note_outbox_write
+from bot.models import Group, OutboxMessage, OutboxState, Priority, User
+
+ERROR_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to queue: where, what, and the key that makes it unique."""
+
+    chat_id: int
+    text: str  # HTML
+    dedupe_key: str
+    kind: str
+    priority: int = Priority.BACKGROUND
+    not_before: dt.datetime | None = None  # None: now
+    reply_markup: dict[str, Any] | None = None
+    broadcast_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message a dispatcher holds the lease on, as plain values."""
+
+    id: int
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    attempts: int
+    lease_until: dt.datetime
+    broadcast_id: int | None
+
+
+@dataclass
+class Progress:
+    """How many messages of a group (a broadcast) are in each state."""
+
+    counts: dict[OutboxState, int] = field(default_factory=dict)
+
+    def __getitem__(self, state: OutboxState) -> int:
+        return self.counts.get(state, 0)
+
+    @property
+    def total(self) -> int:
+        """All messages, whatever their state."""
+        return sum(self.counts.values())
+
+    @property
+    def open(self) -> int:
+        """Messages not yet sent, failed, unreachable or cancelled."""
+        return self[OutboxState.PENDING] + self[OutboxState.SENDING]
+
+
+async def unreachable_chats(session: AsyncSession, chat_ids: Iterable[int]) -> set[int]:
+    """Those of `chat_ids` that cannot be messaged: users who blocked the bot, groups it left."""
+    ids = set(chat_ids)
+    users = [chat_id for chat_id in ids if chat_id > 0]
+    groups = [chat_id for chat_id in ids if chat_id < 0]
+    blocked: set[int] = set()
+    for chunk in _chunks(users):
+        rows = await session.scalars(
+            select(User.id).where(User.id.in_(chunk), User.blocked_at.is_not(None))
+        )
+        blocked.update(rows)
+    for chunk in _chunks(groups):
+        rows = await session.scalars(
+            select(Group.chat_id).where(Group.chat_id.in_(chunk), Group.bot_removed_at.is_not(None))
+        )
+        blocked.update(rows)
+    return blocked
+
+
+async def enqueue(session: AsyncSession, notices: Sequence[Notice], *, now: dt.datetime) -> int:
+    """Queue `notices` in the caller's transaction; return how many rows were new.
+
+    Notices to unreachable chats are dropped (nothing is queued for someone who blocked the
+    bot); a notice whose dedupe key exists already is ignored. The dispatcher is woken when
+    the caller's transaction commits.
+    """
+    if not notices:
+        return 0
+    skip = await unreachable_chats(session, {notice.chat_id for notice in notices})
+    rows = [
+        {
+            "dedupe_key": notice.dedupe_key,
+            "chat_id": notice.chat_id,
+            "kind": notice.kind,
+            "text": notice.text,
+            "reply_markup": notice.reply_markup,
+            "priority": int(notice.priority),
+            "not_before": notice.not_before or now,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "broadcast_id": notice.broadcast_id,
+            "created_at": now,
+        }
+        for notice in notices
+        if notice.chat_id not in skip
+    ]
+    inserted = 0
+    for chunk in _chunks(rows, 500):
+        inserted += await insert_ignoring_conflicts(
+            session, OutboxMessage.__table__, chunk, ["dedupe_key"]
+        )
+    if inserted:
+        note_outbox_write(session)
+    return inserted
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int,
+) -> list[Claimed]:
+    """Take the lease on up to `limit` due messages, most urgent first.
+
+    Due: pending with `not_before` reached, or claimed by a dispatcher whose lease ran out
+    (it crashed). On PostgreSQL, rows another dispatcher is claiming at this moment are
+    skipped (FOR UPDATE SKIP LOCKED), so replicas never claim the same row.
+    """
+    due = or_(
+        and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
+        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
+    )
+    candidates = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    lease_until = now + lease
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), due)
+        .values(
+            state=OutboxState.SENDING,
+            lease_owner=owner,
+            lease_until=lease_until,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.chat_id,
+            OutboxMessage.text,
+            OutboxMessage.reply_markup,
+            OutboxMessage.attempts,
+            OutboxMessage.broadcast_id,
+            OutboxMessage.priority,
+            OutboxMessage.not_before,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted(result.all(), key=lambda row: (row.priority, row.not_before, row.id))
+    return [
+        Claimed(
+            id=row.id,
+            chat_id=row.chat_id,
+            text=row.text,
+            reply_markup=row.reply_markup,
+            attempts=row.attempts,
+            lease_until=lease_until,
+            broadcast_id=row.broadcast_id,
+        )
+        for row in rows
+    ]
+
+
+async def confirm_lease(
+    session: AsyncSession, message_id: int, *, owner: str, lease_until: dt.datetime
+) -> bool:
+    """Right before sending: True if the message is still this dispatcher's to send.
+
+    False when it was cancelled meanwhile, or the lease ran out and another dispatcher took
+    it. Extends the lease to `lease_until`.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == OutboxState.SENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(lease_until=lease_until)
+    )
+    return bool(result.rowcount)
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, *, telegram_message_id: int, now: dt.datetime
+) -> None:
+    """Record that Telegram accepted the message (whatever state it was in meanwhile)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            state=OutboxState.SENT,
+            sent_at=now,
+            telegram_message_id=telegram_message_id,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
+    )
+
+
+async def release(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    owner: str,
+    not_before: dt.datetime,
+    error: str | None = None,
+    count_attempt: bool = True,
+) -> None:
+    """Give the message back to the queue, due at `not_before` (a retry, or not sent at all).
+
+    With `count_attempt=False` the claim does not count as an attempt (a rate-limit pause, a
+    shutdown). Only the lease holder can release; a message that meanwhile was cancelled
+    stays cancelled.
+    """
+    values: dict[str, Any] = {
+        "state": OutboxState.PENDING,
+        "not_before": not_before,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if error is not None:
+        values["last_error"] = error[:ERROR_LENGTH]
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == OutboxState.SENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(**values)
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> None:
+    """Give up on the message: a permanent error, or no attempts left."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.SENDING)
+        .values(
+            state=OutboxState.FAILED,
+            last_error=error[:ERROR_LENGTH],
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+
+
+async def mark_unreachable(
+    session: AsyncSession, chat_id: int, *, error: str, now: dt.datetime
+) -> int:
+    """The chat refuses the bot (403): mark the user or group unreachable, drop its queue.
+
+    Every message for the chat not yet sent becomes unreachable; nothing more is queued
+    for it until the user comes back (/start) or the bot is added to the group again.
+    Returns how many messages were dropped.
+    """
+    if chat_id > 0:
+        await session.execute(
+            update(User)
+            .where(User.id == chat_id, User.blocked_at.is_(None))
+            .values(blocked_at=now, updated_at=now)
+        )
+    else:
+        await session.execute(
+            update(Group)
+            .where(Group.chat_id == chat_id, Group.bot_removed_at.is_(None))
+            .values(bot_removed_at=now, updated_at=now)
+        )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+        )
+        .values(
+            state=OutboxState.UNREACHABLE,
+            last_error=error[:ERROR_LENGTH],
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return result.rowcount or 0
+
+
+async def migrate_chat(
+    session: AsyncSession, old_chat_id: int, new_chat_id: int, *, now: dt.datetime
+) -> None:
+    """A group became a supergroup: move the group and its queued messages to the new id."""
+    await session.execute(
+        update(Group)
+        .where(Group.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id, updated_at=now)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+        )
+        .values(chat_id=new_chat_id)
+    )
+
+
+async def cancel_pending(session: AsyncSession, *, broadcast_id: int, reason: str) -> int:
+    """Cancel a broadcast's messages not yet sent; return how many.
+
+    Claimed ones are cancelled too: a dispatcher confirms its lease right before sending
+    (see `confirm_lease`) and skips them. Only requests already in flight still arrive.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+        )
+        .values(state=OutboxState.CANCELLED, last_error=reason)
+    )
+    return result.rowcount or 0
+
+
+async def progress(session: AsyncSession, broadcast_ids: Iterable[int]) -> dict[int, Progress]:
+    """Message counts by state for each broadcast."""
+    ids = list(broadcast_ids)
+    found: dict[int, Progress] = {broadcast_id: Progress() for broadcast_id in ids}
+    if not ids:
+        return found
+    rows = await session.execute(
+        select(OutboxMessage.broadcast_id, OutboxMessage.state, func.count())
+        .where(OutboxMessage.broadcast_id.in_(ids))
+        .group_by(OutboxMessage.broadcast_id, OutboxMessage.state)
+    )
+    for broadcast_id, state, count in rows:
+        found[broadcast_id].counts[OutboxState(state)] = count
+    return found
+
+
+def _chunks(items: Sequence | set, size: int = 900) -> list[list]:
+    """Split into lists of at most `size` (SQLite caps bound parameters per statement)."""
+    items = list(items)
+    return [items[i : i + size] for i in range(0, len(items), size)]
