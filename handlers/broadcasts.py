@@ -49,7 +49,10 @@ def render_status(status: broadcasts.Status) -> tuple[str, InlineKeyboardMarkup 
     if status.state == BroadcastState.QUEUED:
         return "\n".join(lines), column(button("⏹ Stop", pack(PREFIX, "stop", status.broadcast_id)))
     if status.state == BroadcastState.STOPPED:
-        lines.append(f"⏹ Stopped: {progress[OutboxState.CANCELLED]} were not sent.")
+        lines.append(
+            f"⏹ Stopped: {progress[OutboxState.CANCELLED]} will not be sent "
+            "(any already on their way still arrive)."
+        )
     else:
         lines.append("✅ Finished.")
     return "\n".join(lines), None

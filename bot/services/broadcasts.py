@@ -14,6 +14,7 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound
 
 MAX_LENGTH = 4096  # Telegram's limit for one message, in characters after formatting
 ALL_CLIENTS = "all_clients"
+STOPPED_SETTLING = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -200,10 +201,21 @@ class Status:
 async def statuses(
     session: AsyncSession, *, now: dt.datetime, broadcast_ids: list[int] | None = None
 ) -> list[Status]:
-    """Progress of running broadcasts (or of the given ones); marks finished ones done."""
+    """Progress of running and just-stopped broadcasts (or of the given ones).
+
+    Marks broadcasts whose messages have all been handled as done.
+    """
     query = select(Broadcast)
     if broadcast_ids is None:
-        query = query.where(Broadcast.state == BroadcastState.QUEUED)
+        # Recently stopped ones too: messages that were already on their way land after the
+        # stop, and the author's count should end up true.
+        query = query.where(
+            (Broadcast.state == BroadcastState.QUEUED)
+            | (
+                (Broadcast.state == BroadcastState.STOPPED)
+                & (Broadcast.finished_at >= now - STOPPED_SETTLING)
+            )
+        )
     else:
         query = query.where(Broadcast.id.in_(broadcast_ids))
     found = list(await session.scalars(query))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_ignoring_conflicts, note_outbox_write
@@ -187,41 +187,53 @@ async def claim_due(
     ]
 
 
-async def confirm_lease(
-    session: AsyncSession, message_id: int, *, owner: str, lease_until: dt.datetime
-) -> bool:
-    """Right before sending: True if the message is still this dispatcher's to send.
+async def confirm_leases(
+    session: AsyncSession, message_ids: Sequence[int], *, owner: str, lease_until: dt.datetime
+) -> set[int]:
+    """Right before sending: those of `message_ids` still this dispatcher's to send.
 
-    False when it was cancelled meanwhile, or the lease ran out and another dispatcher took
-    it. Extends the lease to `lease_until`.
+    A message is left out when it was cancelled meanwhile (a stopped broadcast) or its lease
+    ran out and another dispatcher took it. The lease of the others runs to `lease_until`.
     """
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,
+            OutboxMessage.id.in_(message_ids),
             OutboxMessage.state == OutboxState.SENDING,
             OutboxMessage.lease_owner == owner,
         )
         .values(lease_until=lease_until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return set(result.scalars())
 
 
 async def mark_sent(
-    session: AsyncSession, message_id: int, *, telegram_message_id: int, now: dt.datetime
+    session: AsyncSession, sent: Sequence[tuple[int, int]], *, now: dt.datetime
 ) -> None:
-    """Record that Telegram accepted the message (whatever state it was in meanwhile)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+    """Record that Telegram accepted these messages: (outbox id, Telegram message id) pairs.
+
+    A message is marked sent whatever state it reached meanwhile: it did arrive.
+    """
+    if not sent:
+        return
+    table = OutboxMessage.__table__
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
         .values(
-            state=OutboxState.SENT,
+            state=OutboxState.SENT.value,
             sent_at=now,
-            telegram_message_id=telegram_message_id,
+            telegram_message_id=bindparam("message_id"),
             lease_owner=None,
             lease_until=None,
             last_error=None,
         )
+    )
+    connection = await session.connection()
+    await connection.execute(
+        statement, [{"row_id": row_id, "message_id": message_id} for row_id, message_id in sent]
     )
 
 
@@ -335,7 +347,7 @@ async def cancel_pending(session: AsyncSession, *, broadcast_id: int, reason: st
     """Cancel a broadcast's messages not yet sent; return how many.
 
     Claimed ones are cancelled too: a dispatcher confirms its lease right before sending
-    (see `confirm_lease`) and skips them. Only requests already in flight still arrive.
+    (see `confirm_leases`) and skips them. Only requests already in flight still arrive.
     """
     result = await session.execute(
         update(OutboxMessage)

@@ -609,7 +609,12 @@ class FakeTelegram:
         self.state.messages[(chat["id"], message["message_id"])] = message
         event = self._record("user_message", chat["id"], message)
         update = self._push_update(message=message)
-        return {"update_id": update["update_id"], "message": message, "seq": event["seq"]}
+        return {
+            "update_id": update["update_id"],
+            "message": message,
+            "seq": event["seq"],
+            "at": event["at"],
+        }
 
     async def _c_callback(self, body: dict) -> dict:
         """A user presses an inline button of a bot message."""

@@ -84,8 +84,13 @@ async def test_an_expired_lease_is_claimed_again(db):
     assert again.attempts == 2
     # The crashed owner can no longer confirm or release it.
     async with db.transaction() as session:
-        assert not await outbox.confirm_lease(session, first.id, owner="crashed", lease_until=NOW)
-        assert await outbox.confirm_lease(session, first.id, owner="b", lease_until=NOW + LEASE)
+        assert (
+            await outbox.confirm_leases(session, [first.id], owner="crashed", lease_until=NOW)
+            == set()
+        )
+        assert await outbox.confirm_leases(
+            session, [first.id], owner="b", lease_until=NOW + LEASE
+        ) == {first.id}
 
 
 async def test_concurrent_claims_never_share_a_message(fresh_database_url, database_url, db):
@@ -115,7 +120,7 @@ async def test_outcomes(db):
     await enqueue(db, [notice(7, "a"), notice(7, "b"), notice(8, "c"), notice(8, "d")])
     ids = sorted(claimed.id for claimed in await claim(db))
     async with db.transaction() as session:
-        await outbox.mark_sent(session, ids[2], telegram_message_id=55, now=NOW)
+        await outbox.mark_sent(session, [(ids[2], 55)], now=NOW)
         await outbox.release(
             session, ids[3], owner="a", not_before=NOW + LEASE, error="502", count_attempt=True
         )
