@@ -9,6 +9,8 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -17,6 +19,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -76,6 +80,29 @@ class OnboardingStep(enum.StrEnum):
     DONE = "done"
 
 
+class ReminderOffset(enum.IntEnum):
+    """How long before a class a reminder may come, in minutes; the bit is its mask value."""
+
+    H48 = 48 * 60
+    H24 = 24 * 60
+    H3 = 3 * 60
+    H1 = 60
+    M30 = 30
+
+    @property
+    def bit(self) -> int:
+        """This offset's bit in User.reminder_mask."""
+        return 1 << list(ReminderOffset).index(self)
+
+    @property
+    def label(self) -> str:
+        """ "48 h", "30 min"."""
+        return f"{self.value // 60} h" if self.value >= 60 else f"{self.value} min"
+
+
+DEFAULT_REMINDER_MASK = (1 << 1) | (1 << 3)  # 24 h and 1 h before
+
+
 class User(Base):
     """A person who has started the bot. The primary key is their Telegram user id."""
 
@@ -100,6 +127,12 @@ class User(Base):
     blocked_at: Mapped[dt.datetime | None]
     # Trainer news (broadcasts) muted; urgent class notices still arrive.
     broadcasts_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Which reminders the user wants before a booked class: a bit per ReminderOffset.
+    reminder_mask: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_REMINDER_MASK, server_default=str(DEFAULT_REMINDER_MASK)
+    )
+    # The answers so far of a multi-step flow (e.g. /newclass), kept across restarts.
+    draft: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -164,6 +197,10 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # What the message is about ("booking:812"), so that it can be withdrawn with its cause.
+    topic: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A message that is pointless after this time (a reminder once the class began) is dropped.
+    expires_at: Mapped[dt.datetime | None]
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
@@ -213,3 +250,140 @@ class Broadcast(Base):
     created_at: Mapped[dt.datetime]
     queued_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+
+
+class ClassSeries(Base):
+    """A trainer's class: weekly on some weekdays at a local wall time, or a one-off session.
+
+    The local time and the IANA zone are stored, never a UTC offset, so an 18:00 class stays
+    at 18:00 across daylight-saving changes.
+    """
+
+    __tablename__ = "class_series"
+    __table_args__ = (CheckConstraint("capacity BETWEEN 1 AND 500", name="capacity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(300))
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    # Weekdays as digits, Monday 0 ("0,3" is Monday and Thursday); empty for a one-off.
+    weekdays: Mapped[str] = mapped_column(String(13), default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date | None] = mapped_column(Date)
+    late_cancel_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    # No automatic promotion from the waitlist closer than this to the start.
+    promotion_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Sessions exist as rows up to this local date (a rolling horizon).
+    generated_until: Mapped[dt.date | None] = mapped_column(Date)
+    ended_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    @property
+    def weekday_list(self) -> list[int]:
+        """The weekdays as numbers, Monday 0."""
+        return [int(day) for day in self.weekdays.split(",") if day != ""]
+
+    @property
+    def is_one_off(self) -> bool:
+        """True for a single session rather than a weekly series."""
+        return not self.weekdays
+
+
+class SessionState(enum.StrEnum):
+    """A session takes place, or the trainer cancelled it."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class ClassSession(Base):
+    """One occurrence of a class. `booked_count` counts confirmed bookings; the database
+    refuses any change that would take it above `capacity` (the capacity check constraint),
+    and booking increments it with a conditional UPDATE, so capacity holds under concurrency.
+    """
+
+    __tablename__ = "class_sessions"
+    __table_args__ = (
+        UniqueConstraint("series_id", "local_date", name="uq_class_sessions_series_date"),
+        CheckConstraint(
+            "booked_count >= 0 AND booked_count <= capacity AND capacity BETWEEN 1 AND 500",
+            name="capacity",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("class_series.id", ondelete="CASCADE"))
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    starts_at: Mapped[dt.datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(300))
+    booked_count: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[SessionState] = mapped_column(
+        _string_enum(SessionState), default=SessionState.SCHEDULED
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every change; calendar files carry it as SEQUENCE so imports update.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """When the session ends."""
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
+
+
+class BookingState(enum.StrEnum):
+    """A client's place in a session."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Attendance(enum.StrEnum):
+    """Whether a client came."""
+
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Booking(Base):
+    """A client's booking of a session: one row per client and session, reused on rebooking."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id", name="uq_bookings_session_user"),
+        Index("ix_bookings_session_state", "session_id", "state"),
+        Index("ix_bookings_user_state", "user_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    state: Mapped[BookingState] = mapped_column(_string_enum(BookingState))
+    # Waitlist order: earliest first.
+    waitlisted_at: Mapped[dt.datetime | None]
+    confirmed_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+    late_cancel: Mapped[bool] = mapped_column(Boolean, default=False)
+    attendance: Mapped[Attendance | None] = mapped_column(_string_enum(Attendance))
+    attendance_marked_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class JobMark(Base):
+    """How far a periodic job has got (e.g. reminders checked up to this time)."""
+
+    __tablename__ = "job_marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reached: Mapped[dt.datetime]

@@ -160,6 +160,7 @@ class Dispatcher:
             while not self._stopping:
                 self._again = False
                 async with self.deps.db.transaction() as session:
+                    await outbox.expire(session, now=self.deps.clock.now())
                     claimed = await outbox.claim_due(
                         session,
                         owner=self.owner,

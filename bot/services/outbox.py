@@ -34,6 +34,8 @@ class Notice:
     not_before: dt.datetime | None = None  # None: now
     reply_markup: dict[str, Any] | None = None
     broadcast_id: int | None = None
+    topic: str | None = None  # what it is about ("booking:812"), to withdraw it with its cause
+    expires_at: dt.datetime | None = None  # dropped if not sent by then
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ async def enqueue(session: AsyncSession, notices: Sequence[Notice], *, now: dt.d
             "state": OutboxState.PENDING.value,
             "attempts": 0,
             "broadcast_id": notice.broadcast_id,
+            "topic": notice.topic,
+            "expires_at": notice.expires_at,
             "created_at": now,
         }
         for notice in notices
@@ -139,9 +143,12 @@ async def claim_due(
     (it crashed). On PostgreSQL, rows another dispatcher is claiming at this moment are
     skipped (FOR UPDATE SKIP LOCKED), so replicas never claim the same row.
     """
-    due = or_(
-        and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
-        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
+    due = and_(
+        or_(
+            and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
+            and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
+        ),
+        or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
     )
     candidates = (
         select(OutboxMessage.id)
@@ -341,6 +348,38 @@ async def migrate_chat(
         )
         .values(chat_id=new_chat_id)
     )
+
+
+async def withdraw(session: AsyncSession, topics: Sequence[str]) -> int:
+    """Cancel unsent messages about these topics (a cancelled booking's reminders)."""
+    if not topics:
+        return 0
+    cancelled = 0
+    for chunk in _chunks(list(topics)):
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.topic.in_(chunk),
+                OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+            )
+            .values(state=OutboxState.CANCELLED, last_error="withdrawn: its cause went away")
+        )
+        cancelled += result.rowcount or 0
+    return cancelled
+
+
+async def expire(session: AsyncSession, *, now: dt.datetime) -> int:
+    """Drop unsent messages whose moment has passed (a reminder after the class began)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+            OutboxMessage.expires_at.is_not(None),
+            OutboxMessage.expires_at <= now,
+        )
+        .values(state=OutboxState.CANCELLED, last_error="expired before it could be sent")
+    )
+    return result.rowcount or 0
 
 
 async def cancel_pending(session: AsyncSession, *, broadcast_id: int, reason: str) -> int:

@@ -1,0 +1,530 @@
+"""Booking, cancelling, the waitlist and attendance.
+
+Capacity is the database's to enforce: a booking is confirmed only by a conditional UPDATE
+that raises a session's `booked_count` while it is below `capacity` (and a check constraint
+refuses anything above), so fifty people pressing Book on the last spot get one place and
+forty-nine waitlist places, whatever the interleaving. A cancel, and the promotion it
+allows, happen in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import insert_ignoring_conflicts
+from bot.models import (
+    Attendance,
+    Booking,
+    BookingState,
+    ClassSeries,
+    ClassSession,
+    SessionState,
+    User,
+)
+from bot.services import outbox
+from bot.services.classes import SessionInfo, check_owner, own_session, session_info
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+
+CHECK_IN_BEFORE = dt.timedelta(minutes=15)
+ATTENDANCE_EDITABLE = dt.timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Someone moved from the waitlist to a confirmed place."""
+
+    booking_id: int
+    user_id: int
+    session_id: int
+
+
+@dataclass
+class BookingResult:
+    """What a Book press did: confirmed, waitlisted (with position), or nothing new."""
+
+    status: str  # "confirmed", "waitlisted", "already_confirmed", "already_waitlisted"
+    booking: Booking
+    info: SessionInfo
+    position: int | None = None
+
+
+@dataclass
+class CancelResult:
+    """A cancelled booking: whether it was late, and who got the place."""
+
+    booking: Booking
+    info: SessionInfo
+    late: bool
+    promotions: list[Promotion] = field(default_factory=list)
+
+
+def _topic(booking_id: int) -> str:
+    return f"booking:{booking_id}"
+
+
+async def waitlist_position(session: AsyncSession, booking: Booking) -> int:
+    """1 for the first person on the session's waitlist."""
+    ahead = await session.scalar(
+        select(func.count()).where(
+            Booking.session_id == booking.session_id,
+            Booking.state == BookingState.WAITLISTED,
+            (Booking.waitlisted_at < booking.waitlisted_at)
+            | ((Booking.waitlisted_at == booking.waitlisted_at) & (Booking.id < booking.id)),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+async def _overlapping(
+    session: AsyncSession, user_id: int, target: ClassSession
+) -> SessionInfo | None:
+    """A confirmed booking of the user's that overlaps `target` in time, if any."""
+    window_start = target.starts_at - dt.timedelta(hours=12)
+    window_end = target.ends_at
+    rows = await session.scalars(
+        select(ClassSession.id)
+        .join(Booking, Booking.session_id == ClassSession.id)
+        .where(
+            Booking.user_id == user_id,
+            Booking.state == BookingState.CONFIRMED,
+            ClassSession.id != target.id,
+            ClassSession.state == SessionState.SCHEDULED,
+            ClassSession.starts_at < window_end,
+            ClassSession.starts_at > window_start,
+        )
+    )
+    for other_id in rows:
+        other = await session.get(ClassSession, other_id)
+        if other.starts_at < target.ends_at and other.ends_at > target.starts_at:
+            return await session_info(session, other_id)
+    return None
+
+
+async def _lock_session(session: AsyncSession, session_id: int) -> None:
+    await session.execute(
+        select(ClassSession.id).where(ClassSession.id == session_id).with_for_update()
+    )
+
+
+async def _take_place(session: AsyncSession, session_id: int) -> bool:
+    """Raise the session's booked count if a place is free: True when one was taken."""
+    result = await session.execute(
+        update(ClassSession)
+        .where(
+            ClassSession.id == session_id,
+            ClassSession.state == SessionState.SCHEDULED,
+            ClassSession.booked_count < ClassSession.capacity,
+        )
+        .values(booked_count=ClassSession.booked_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def _free_place(session: AsyncSession, session_id: int) -> None:
+    await session.execute(
+        update(ClassSession)
+        .where(ClassSession.id == session_id)
+        .values(booked_count=ClassSession.booked_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def book(
+    session: AsyncSession, user: User, session_id: int, *, now: dt.datetime
+) -> BookingResult:
+    """Book a place: confirmed while one is free, else a waitlist place with its position.
+
+    Pressing Book twice changes nothing. A past, cancelled or unknown session, or one that
+    overlaps another confirmed booking of the user's, is refused with the reason.
+    """
+    info = await session_info(session, session_id)
+    target = info.session
+    if target.state == SessionState.CANCELLED:
+        raise InvalidInput("This session was cancelled, so it can't be booked.")
+    if target.starts_at <= now:
+        raise InvalidInput("This session has already started, so it can't be booked any more.")
+    # Bookings of one session take turns (the rest of the practice is not held up), so that
+    # waitlist places are handed out in order and each position is told once.
+    await _lock_session(session, session_id)
+    await insert_ignoring_conflicts(
+        session,
+        Booking.__table__,
+        [
+            {
+                "session_id": session_id,
+                "user_id": user.id,
+                "state": BookingState.CANCELLED.value,
+                "late_cancel": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+        ["session_id", "user_id"],
+    )
+    booking = await session.scalar(
+        select(Booking)
+        .where(Booking.session_id == session_id, Booking.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if booking.state == BookingState.CONFIRMED:
+        return BookingResult("already_confirmed", booking, info)
+    if booking.state == BookingState.WAITLISTED:
+        position = await waitlist_position(session, booking)
+        return BookingResult("already_waitlisted", booking, info, position)
+    clash = await _overlapping(session, user.id, target)
+    if clash is not None:
+        raise InvalidInput(
+            f"You already have a place in “{clash.series.title}” at that time, which overlaps "
+            "this class. Cancel that one first if you'd rather come to this."
+        )
+    booking.late_cancel = False
+    booking.cancelled_at = None
+    booking.attendance = None
+    booking.updated_at = now
+    if await _take_place(session, session_id):
+        booking.state = BookingState.CONFIRMED
+        booking.confirmed_at = now
+        booking.waitlisted_at = None
+        await session.refresh(target, ["booked_count"])
+        return BookingResult("confirmed", booking, info)
+    booking.state = BookingState.WAITLISTED
+    booking.waitlisted_at = now
+    await session.flush()
+    return BookingResult("waitlisted", booking, info, await waitlist_position(session, booking))
+
+
+async def own_booking(
+    session: AsyncSession, user_id: int, booking_id: int, *, lock: bool = True
+) -> Booking:
+    """The user's own booking (locked unless `lock=False`); NotFound for anybody else's."""
+    booking = await session.get(Booking, booking_id, with_for_update=lock)
+    if booking is None or booking.user_id != user_id:
+        raise NotFound("That booking doesn't exist (any more).")
+    return booking
+
+
+def is_late(info: SessionInfo, now: dt.datetime) -> bool:
+    """True inside the series' late-cancel window before the start."""
+    window = dt.timedelta(minutes=info.series.late_cancel_minutes)
+    return window > dt.timedelta(0) and now >= info.session.starts_at - window
+
+
+async def cancel_preview(
+    session: AsyncSession, user_id: int, booking_id: int, *, now: dt.datetime
+) -> tuple[Booking, SessionInfo, bool]:
+    """What cancelling would mean, before the user confirms: the booking, and whether late."""
+    booking = await own_booking(session, user_id, booking_id)
+    info = await session_info(session, booking.session_id)
+    _check_cancellable(booking, info, now)
+    return booking, info, booking.state == BookingState.CONFIRMED and is_late(info, now)
+
+
+def _check_cancellable(booking: Booking, info: SessionInfo, now: dt.datetime) -> None:
+    if booking.state == BookingState.CANCELLED:
+        raise InvalidInput("This booking is already cancelled.")
+    if info.session.state == SessionState.CANCELLED:
+        raise InvalidInput("This session was cancelled by the trainer; nothing to do.")
+    if info.session.starts_at <= now:
+        raise InvalidInput("This session has already started, so the booking can't be cancelled.")
+
+
+async def cancel(
+    session: AsyncSession, user_id: int, booking_id: int, *, now: dt.datetime
+) -> CancelResult:
+    """Cancel the user's booking (always possible until the start).
+
+    Inside the late-cancel window it is recorded as a late cancel. A freed place goes to the
+    first person on the waitlist, in this same transaction.
+    """
+    booking = await own_booking(session, user_id, booking_id, lock=False)
+    # The session first, then the booking: the same order as booking takes its locks.
+    await _lock_session(session, booking.session_id)
+    await session.refresh(booking, with_for_update=True)
+    info = await session_info(session, booking.session_id)
+    _check_cancellable(booking, info, now)
+    was_confirmed = booking.state == BookingState.CONFIRMED
+    late = was_confirmed and is_late(info, now)
+    booking.state = BookingState.CANCELLED
+    booking.cancelled_at = now
+    booking.late_cancel = late
+    booking.updated_at = now
+    await outbox.withdraw(session, [_topic(booking.id)])
+    promotions: list[Promotion] = []
+    if was_confirmed:
+        await _free_place(session, booking.session_id)
+        promotions = await promote_from_waitlist(session, booking.session_id, now=now)
+    return CancelResult(booking=booking, info=info, late=late, promotions=promotions)
+
+
+async def promote_from_waitlist(
+    session: AsyncSession, session_id: int, *, now: dt.datetime
+) -> list[Promotion]:
+    """Give free places to the waitlist, first come first served, until full or none wait.
+
+    Nobody is promoted inside the series' promotion cut-off (default 1 h before the start):
+    from then on a free place is open for direct booking. People whose promotion would clash
+    with another confirmed booking of theirs keep their waitlist place.
+    """
+    info = await session_info(session, session_id)
+    cutoff = dt.timedelta(minutes=info.series.promotion_cutoff_minutes)
+    if info.session.state != SessionState.SCHEDULED or now >= info.session.starts_at - cutoff:
+        return []
+    promotions: list[Promotion] = []
+    skipped: list[int] = []
+    while True:
+        candidate = await session.scalar(
+            select(Booking)
+            .where(
+                Booking.session_id == session_id,
+                Booking.state == BookingState.WAITLISTED,
+                Booking.id.not_in(skipped),
+            )
+            .order_by(Booking.waitlisted_at, Booking.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if candidate is None:
+            break
+        if await _overlapping(session, candidate.user_id, info.session) is not None:
+            skipped.append(candidate.id)
+            continue
+        if not await _take_place(session, session_id):
+            break
+        candidate.state = BookingState.CONFIRMED
+        candidate.confirmed_at = now
+        candidate.updated_at = now
+        promotions.append(Promotion(candidate.id, candidate.user_id, session_id))
+    await session.flush()
+    return promotions
+
+
+async def set_capacity(
+    session: AsyncSession, actor: User, session_id: int, capacity: int, *, now: dt.datetime
+) -> list[Promotion]:
+    """Change one session's capacity. Raising it promotes from the waitlist; lowering it
+    below the number already booked is refused with that number."""
+    if not 1 <= capacity <= 500:
+        raise InvalidInput("The capacity must be from 1 to 500.")
+    target = await own_session(session, actor, session_id)
+    if target.starts_at <= now or target.state != SessionState.SCHEDULED:
+        raise InvalidInput("Only an upcoming session's capacity can change.")
+    if capacity < target.booked_count:
+        raise InvalidInput(
+            f"{target.booked_count} people are booked, so the capacity can't go below "
+            f"{target.booked_count}. Nobody is dropped without being asked."
+        )
+    target.capacity = capacity
+    target.version += 1
+    target.updated_at = now
+    await session.flush()
+    return await promote_from_waitlist(session, session_id, now=now)
+
+
+async def set_capacity_following(
+    session: AsyncSession, actor: User, session_id: int, capacity: int, *, now: dt.datetime
+) -> list[Promotion]:
+    """Change the capacity of a session and all later ones of its series (and the series)."""
+    from bot.services.classes import following_sessions
+
+    first = await own_session(session, actor, session_id)
+    targets = await following_sessions(session, first, now=now)
+    crowded = [t for t in targets if t.booked_count > capacity]
+    if crowded:
+        worst = max(crowded, key=lambda t: t.booked_count)
+        raise InvalidInput(
+            f"{worst.booked_count} people are booked on {worst.local_date:%a %d %b}, so the "
+            f"capacity can't go below {worst.booked_count}. Nobody is dropped without being "
+            "asked."
+        )
+    promotions: list[Promotion] = []
+    for target in targets:
+        promotions += await set_capacity(session, actor, target.id, capacity, now=now)
+    series = await session.get(ClassSeries, first.series_id)
+    series.capacity = capacity
+    series.updated_at = now
+    return promotions
+
+
+@dataclass
+class MyBooking:
+    """One of a client's upcoming bookings."""
+
+    booking: Booking
+    info: SessionInfo
+    position: int | None
+
+
+async def upcoming_bookings(
+    session: AsyncSession, user_id: int, *, now: dt.datetime
+) -> list[MyBooking]:
+    """The user's confirmed and waitlisted bookings of sessions that have not ended."""
+    rows = await session.execute(
+        select(Booking, ClassSession)
+        .join(ClassSession, Booking.session_id == ClassSession.id)
+        .where(
+            Booking.user_id == user_id,
+            Booking.state.in_([BookingState.CONFIRMED, BookingState.WAITLISTED]),
+            ClassSession.state == SessionState.SCHEDULED,
+            ClassSession.starts_at > now - dt.timedelta(hours=8),
+        )
+        .order_by(ClassSession.starts_at)
+    )
+    found = []
+    for booking, target in rows:
+        if target.ends_at <= now:
+            continue
+        info = await session_info(session, target.id)
+        position = (
+            await waitlist_position(session, booking)
+            if booking.state == BookingState.WAITLISTED
+            else None
+        )
+        found.append(MyBooking(booking, info, position))
+    return found
+
+
+# --------------------------------------------------------------------- attendance
+
+
+@dataclass
+class RosterEntry:
+    """One person on a session's roster, with their record in this class."""
+
+    booking: Booking
+    user: User
+    position: int | None
+    attended: int  # sessions of this series they attended
+    booked: int  # past sessions of this series they were booked on
+    late_cancels: int
+
+
+async def roster(
+    session: AsyncSession, actor: User, session_id: int
+) -> tuple[SessionInfo, list[RosterEntry]]:
+    """The people booked, waitlisted, or who cancelled, with attendance counts (trainer)."""
+    info = await session_info(session, session_id)
+    check_owner(actor, info.series)
+    rows = await session.execute(
+        select(Booking, User)
+        .join(User, Booking.user_id == User.id)
+        .where(Booking.session_id == session_id)
+        .order_by(Booking.state, Booking.waitlisted_at, Booking.confirmed_at, Booking.id)
+    )
+    entries = []
+    stats = await series_attendance(session, info.series.id, now=None)
+    for booking, user in rows:
+        position = (
+            await waitlist_position(session, booking)
+            if booking.state == BookingState.WAITLISTED
+            else None
+        )
+        attended, booked, late = stats.get(user.id, (0, 0, 0))
+        entries.append(RosterEntry(booking, user, position, attended, booked, late))
+    order = {BookingState.CONFIRMED: 0, BookingState.WAITLISTED: 1, BookingState.CANCELLED: 2}
+    entries.sort(key=lambda e: (order[e.booking.state], e.position or 0, e.user.first_name))
+    return info, entries
+
+
+async def series_attendance(
+    session: AsyncSession, series_id: int, *, now: dt.datetime | None
+) -> dict[int, tuple[int, int, int]]:
+    """Per client of a series: (sessions attended, sessions marked, late cancels)."""
+    rows = await session.execute(
+        select(
+            Booking.user_id,
+            func.count().filter(Booking.attendance == Attendance.ATTENDED),
+            func.count().filter(Booking.attendance.is_not(None)),
+            func.count().filter(Booking.late_cancel.is_(True)),
+        )
+        .join(ClassSession, Booking.session_id == ClassSession.id)
+        .where(ClassSession.series_id == series_id)
+        .group_by(Booking.user_id)
+    )
+    return {user_id: (attended, marked, late) for user_id, attended, marked, late in rows}
+
+
+async def class_attendance(session: AsyncSession, series_id: int) -> tuple[int, int]:
+    """For a series: (attendances, attendance marks) over all its sessions."""
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(Booking.attendance == Attendance.ATTENDED),
+                func.count().filter(Booking.attendance.is_not(None)),
+            )
+            .join(ClassSession, Booking.session_id == ClassSession.id)
+            .where(ClassSession.series_id == series_id)
+        )
+    ).one()
+    return row[0], row[1]
+
+
+async def mark_attendance(
+    session: AsyncSession,
+    actor: User,
+    booking_id: int,
+    attendance: Attendance | None,
+    *,
+    now: dt.datetime,
+) -> tuple[Booking, SessionInfo]:
+    """The trainer marks a booked person attended or no-show (or clears the mark).
+
+    Allowed from 15 minutes before the start until 48 hours after the end.
+    """
+    booking = await session.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise NotFound("That booking doesn't exist (any more).")
+    info = await session_info(session, booking.session_id)
+    check_owner(actor, info.series)
+    if booking.state != BookingState.CONFIRMED:
+        raise InvalidInput("Only people with a confirmed place can be marked.")
+    if now < info.session.starts_at - CHECK_IN_BEFORE:
+        raise InvalidInput("Attendance can be marked from 15 minutes before the start.")
+    if now > info.session.ends_at + ATTENDANCE_EDITABLE:
+        raise InvalidInput("Attendance can be changed for 48 hours after the session.")
+    booking.attendance = attendance
+    booking.attendance_marked_at = now if attendance else None
+    booking.updated_at = now
+    return booking, info
+
+
+async def check_in(
+    session: AsyncSession, user_id: int, booking_id: int, *, now: dt.datetime
+) -> SessionInfo:
+    """The client's "I'm here": marks them attended, from 15 minutes before the start until
+    the end of the session."""
+    booking = await own_booking(session, user_id, booking_id)
+    info = await session_info(session, booking.session_id)
+    if booking.state != BookingState.CONFIRMED or info.session.state != SessionState.SCHEDULED:
+        raise InvalidInput("You don't have a place in this session.")
+    if now < info.session.starts_at - CHECK_IN_BEFORE:
+        raise InvalidInput("You can check in from 15 minutes before the start.")
+    if now > info.session.ends_at:
+        raise InvalidInput("This session is over; your trainer records attendance now.")
+    booking.attendance = Attendance.ATTENDED
+    booking.attendance_marked_at = now
+    booking.updated_at = now
+    return info
+
+
+def can_check_in(info: SessionInfo, now: dt.datetime) -> bool:
+    """True while "I'm here" is offered: 15 minutes before the start until the end."""
+    return info.session.starts_at - CHECK_IN_BEFORE <= now <= info.session.ends_at
+
+
+async def session_belongs(session: AsyncSession, actor: User, session_id: int) -> SessionInfo:
+    """The session, if the actor runs its class; NotAllowed otherwise."""
+    info = await session_info(session, session_id)
+    check_owner(actor, info.series)
+    return info
+
+
+def check_not_forged(booking: Booking, user_id: int) -> None:
+    """Refuse acting on somebody else's booking."""
+    if booking.user_id != user_id:
+        raise NotAllowed("That is not your booking.")
