@@ -56,8 +56,7 @@ def spec(**changes) -> classes.SeriesSpec:
 
 async def new_series(db, trainer, now=NOW, **changes):
     async with db.transaction() as session:
-        series = await classes.create_series(session, trainer, spec(**changes), now=now)
-        return series
+        return await classes.create_series(session, trainer, spec(**changes), now=now)
 
 
 async def sessions_of(db, series_id: int) -> list[ClassSession]:
