@@ -40,7 +40,7 @@ def build_application(
     their own. The caller runs it (`run_polling`) or drives it (initialize/start).
     """
     from handlers import register_handlers
-    from jobs import delivery
+    from jobs import register_jobs
 
     token = settings.token()
     install_redaction(token)
@@ -71,7 +71,7 @@ def build_application(
     # A database passed in belongs to the caller, who closes it.
     application.bot_data["owns_db"] = db is None
     register_handlers(application)
-    delivery.register(application, delivery.Dispatcher(application.bot, deps))
+    register_jobs(application, deps)
     return application
 
 

@@ -6,11 +6,16 @@ from telegram.ext import Application
 
 from handlers import (
     broadcasts,
+    calendar,
+    classes,
     conversation,
     errors,
     membership,
     menu,
+    myclasses,
+    newclass,
     onboarding,
+    schedule,
     settings,
     staff,
     timezone,
@@ -25,6 +30,11 @@ def register_handlers(application: Application) -> None:
     timezone.register(application)
     staff.register(application)
     broadcasts.register(application)
+    classes.register(application)
+    newclass.register(application)
+    myclasses.register(application)
+    schedule.register(application)
+    calendar.register(application)
     membership.register(application)
     conversation.register(application)
     # Last: what nothing above took.

@@ -18,12 +18,6 @@ from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "bc"
 AWAITING = "broadcast"
-AUDIENCE_LABELS = {broadcasts.ALL_CLIENTS: "All clients"}
-
-
-def audience_label(key: str) -> str:
-    """How an audience key reads in messages."""
-    return AUDIENCE_LABELS.get(key, key)
 
 
 def heading(author_name: str) -> str:
@@ -40,7 +34,7 @@ def render_status(status: broadcasts.Status) -> tuple[str, InlineKeyboardMarkup 
     progress = status.progress
     waiting = progress.open
     lines = [
-        f"📣 Broadcast to {escape(audience_label(status.audience))}: "
+        f"📣 Broadcast to {escape(status.audience)}: "
         f"{status.recipients} recipient{'s' if status.recipients != 1 else ''}",
         f"Queued {waiting} · Sent {progress[OutboxState.SENT]} · "
         f"Failed {progress[OutboxState.FAILED]} · "
@@ -66,8 +60,8 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
         await respond(
             update,
             context,
-            "You have no audience yet. Once you run classes, you can message the clients "
-            "of each class, or all your clients, from here.",
+            "You have no audience yet: once people book your classes (/newclass creates "
+            "one), you can message the clients of each class, or all your clients, from here.",
         )
         return
     buttons = [

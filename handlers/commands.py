@@ -44,8 +44,14 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", "Set up or show the main menu", needs_start=False),
     CommandSpec("help", "What I can do for you", where=Where.ANYWHERE, needs_start=False),
-    CommandSpec("settings", "Your time zone, privacy and notification choices"),
+    CommandSpec("classes", "Upcoming classes: details and booking"),
+    CommandSpec("mybookings", "Your booked classes: cancel or check in"),
+    CommandSpec("calendar", "Your classes as a calendar file"),
+    CommandSpec("settings", "Your time zone, reminders, privacy and notifications"),
     CommandSpec("cancel", "Stop what you are doing"),
+    CommandSpec("newclass", "Create a weekly class or a one-off session", role=Role.TRAINER),
+    CommandSpec("myclasses", "Your classes: rosters, attendance, changes", role=Role.TRAINER),
+    CommandSpec("schedule", "Send your week's schedule to your clients", role=Role.TRAINER),
     CommandSpec("broadcast", "Send a message to your clients", role=Role.TRAINER),
     CommandSpec("trainer", "Add, remove or list trainers", role=Role.ADMIN),
 )

@@ -9,13 +9,13 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.models import User
-from bot.services import users
+from bot.models import ReminderOffset, User
+from bot.services import reminders, users
 from bot.services.timezones import describe_zone
 from handlers import timezone
-from handlers.callbacks import pack, pattern, unpack
+from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
-from handlers.keyboards import button, column
+from handlers.keyboards import button, column, grid
 from handlers.replies import edit_or_send, respond
 
 PREFIX = "set"
@@ -41,12 +41,46 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
     text = (
         "⚙️ <b>Your settings</b>\n\n"
         f"🕒 Time zone: {escape(zone_text)}\n"
+        f"⏰ Reminders: {_reminders_text(user)}\n"
         f"📝 Wellbeing check-ins: {consent_text}\n"
         f"📣 Trainer news: {news_text}\n\n"
         f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
     )
     return text, column(
-        button("🕒 Change time zone", pack(PREFIX, "tz")), consent_button, news_button
+        button("🕒 Change time zone", pack(PREFIX, "tz")),
+        button("⏰ Change reminders", pack(PREFIX, "rem")),
+        consent_button,
+        news_button,
+    )
+
+
+def _reminders_text(user: User) -> str:
+    chosen = reminders.chosen_offsets(user.reminder_mask)
+    if not chosen:
+        return "none"
+    return " and ".join(offset.label for offset in chosen) + " before each booked class"
+
+
+def _reminders_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [
+        button(
+            ("✅ " if user.reminder_mask & offset.bit else "▫️ ") + offset.label,
+            pack(PREFIX, "rem", offset.value),
+        )
+        for offset in ReminderOffset
+    ]
+    keyboard = grid(buttons, per_row=5).inline_keyboard
+    return (
+        f"⏰ <b>Reminders</b>: {_reminders_text(user)}.\n\nTap to switch each one on or off.",
+        InlineKeyboardMarkup(
+            [
+                *keyboard,
+                [
+                    button("No reminders", pack(PREFIX, "rem", "none")),
+                    button("« Done", pack(PREFIX, "show")),
+                ],
+            ]
+        ),
     )
 
 
@@ -63,6 +97,22 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
     now = context.deps.clock.now()
     if args == ["tz"]:
         await timezone.ask_timezone(update, context)
+        return
+    if args[:1] == ["rem"]:
+        if len(args) == 2:
+            chosen = set(reminders.chosen_offsets(context.actor.reminder_mask))
+            if args[1] == "none":
+                chosen = set()
+            elif args[1].isdigit() and int(args[1]) in {o.value for o in ReminderOffset}:
+                chosen ^= {ReminderOffset(int(args[1]))}
+            else:
+                raise stale_button()
+            async with context.deps.db.transaction() as session:
+                context.actor = await reminders.set_offsets(
+                    session, context.actor.id, sorted(chosen, reverse=True), now=now
+                )
+        text, keyboard = _reminders_view(context.actor)
+        await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args == ["consent", "off"]:
         await edit_or_send(

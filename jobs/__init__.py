@@ -1,1 +1,15 @@
 """Scheduled work: thin functions on PTB's JobQueue that ask a service what is due."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.context import Deps
+from jobs import delivery, horizon, reminders
+
+
+def register_jobs(application: Application, deps: Deps) -> None:
+    """Schedule the dispatcher tick, the reminder tick and the daily horizon extension."""
+    delivery.register(application, delivery.Dispatcher(application.bot, deps))
+    reminders.register(application)
+    horizon.register(application)

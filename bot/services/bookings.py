@@ -59,6 +59,7 @@ class CancelResult:
     booking: Booking
     info: SessionInfo
     late: bool
+    was_confirmed: bool
     promotions: list[Promotion] = field(default_factory=list)
 
 
@@ -259,7 +260,9 @@ async def cancel(
     if was_confirmed:
         await _free_place(session, booking.session_id)
         promotions = await promote_from_waitlist(session, booking.session_id, now=now)
-    return CancelResult(booking=booking, info=info, late=late, promotions=promotions)
+    return CancelResult(
+        booking=booking, info=info, late=late, was_confirmed=was_confirmed, promotions=promotions
+    )
 
 
 async def promote_from_waitlist(

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Broadcast, BroadcastState, Priority, Role, User
+from bot.models import (
+    Booking,
+    BookingState,
+    Broadcast,
+    BroadcastState,
+    ClassSeries,
+    ClassSession,
+    Priority,
+    Role,
+    User,
+)
 from bot.services import outbox
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 
 MAX_LENGTH = 4096  # Telegram's limit for one message, in characters after formatting
 ALL_CLIENTS = "all_clients"
+MY_CLIENTS = "mine"
+SERIES = "series-"
 STOPPED_SETTLING = dt.timedelta(minutes=2)
 
 
@@ -28,19 +42,68 @@ class Audience:
     unreachable: int  # clients who blocked the bot
 
 
-def _all_clients(actor: User) -> object:
-    return (User.role == Role.CLIENT) & (User.id != actor.id)
+def _clients_of(actor: User, series_id: int | None = None) -> object:
+    """People who ever had a place or a waitlist spot in the actor's classes (or one class)."""
+    booked = (
+        select(Booking.user_id)
+        .join(ClassSession, Booking.session_id == ClassSession.id)
+        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+        .where(
+            ClassSeries.trainer_id == actor.id,
+            (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None),
+        )
+    )
+    if series_id is not None:
+        booked = booked.where(ClassSeries.id == series_id)
+    return User.id.in_(booked) & (User.id != actor.id)
+
+
+async def _who(session: AsyncSession, actor: User, key: str) -> tuple[str, object]:
+    """The label and the user condition of one of the actor's audiences."""
+    if key == ALL_CLIENTS and actor.role == Role.ADMIN:
+        return "All clients", (User.role == Role.CLIENT) & (User.id != actor.id)
+    if key == MY_CLIENTS and actor.role.at_least(Role.TRAINER):
+        return "All my clients", _clients_of(actor)
+    if key.startswith(SERIES) and key[len(SERIES) :].isdigit():
+        series = await session.get(ClassSeries, int(key[len(SERIES) :]))
+        if series is not None and series.trainer_id == actor.id:
+            return f"Clients of {series.title}", _clients_of(actor, series.id)
+    raise NotAllowed("You can't send to that audience.")
+
+
+async def _label(session: AsyncSession, key: str) -> str:
+    if key == ALL_CLIENTS:
+        return "All clients"
+    if key == MY_CLIENTS:
+        return "All my clients"
+    series_id = key.removeprefix(SERIES)
+    series = await session.get(ClassSeries, int(series_id)) if series_id.isdigit() else None
+    return f"Clients of {series.title}" if series else key
 
 
 async def audiences_for(session: AsyncSession, actor: User) -> list[Audience]:
     """The audiences `actor` may broadcast to, with recipient counts.
 
-    Admins can reach all clients. Trainers reach the clients of their own classes; until
-    classes exist that is nobody, and the list is empty.
+    Admins can reach all clients. Trainers (and admins who teach) reach the clients of each
+    of their classes, or all their clients; audiences nobody is in are left out.
     """
-    if actor.role != Role.ADMIN:
-        return []
-    return [await _count_audience(session, ALL_CLIENTS, "All clients", _all_clients(actor))]
+    keys: list[str] = []
+    if actor.role == Role.ADMIN:
+        keys.append(ALL_CLIENTS)
+    if actor.role.at_least(Role.TRAINER):
+        running = await session.scalars(
+            select(ClassSeries.id)
+            .where(ClassSeries.trainer_id == actor.id, ClassSeries.ended_at.is_(None))
+            .order_by(ClassSeries.title)
+        )
+        keys += [MY_CLIENTS, *(f"{SERIES}{series_id}" for series_id in running)]
+    found = []
+    for key in keys:
+        label, who = await _who(session, actor, key)
+        counted = await _count_audience(session, key, label, who)
+        if counted.recipients or counted.muted or counted.unreachable:
+            found.append(counted)
+    return found
 
 
 async def _count_audience(session: AsyncSession, key: str, label: str, who: object) -> Audience:
@@ -57,12 +120,12 @@ async def _count_audience(session: AsyncSession, key: str, label: str, who: obje
     return Audience(key=key, label=label, recipients=row[3], muted=row[1], unreachable=row[2])
 
 
-async def _recipients(session: AsyncSession, actor: User, key: str) -> list[int]:
-    if key != ALL_CLIENTS or actor.role != Role.ADMIN:
-        raise NotAllowed("You can't send to that audience.")
+async def recipients(session: AsyncSession, actor: User, key: str) -> list[User]:
+    """Who a broadcast to this audience reaches now: not muted, not blocked, not the actor."""
+    _, who = await _who(session, actor, key)
     rows = await session.scalars(
-        select(User.id)
-        .where(_all_clients(actor), User.broadcasts_muted.is_(False), User.blocked_at.is_(None))
+        select(User)
+        .where(who, User.broadcasts_muted.is_(False), User.blocked_at.is_(None))
         .order_by(User.id)
     )
     return list(rows)
@@ -129,24 +192,59 @@ async def queue(
     broadcast = await _own(session, actor, broadcast_id)
     if broadcast.state != BroadcastState.DRAFT:
         raise InvalidInput("This broadcast has already been sent.")
-    recipients = await _recipients(session, actor, broadcast.audience)
+    people = await recipients(session, actor, broadcast.audience)
+    await _send(session, broadcast, [(user.id, broadcast.text, None) for user in people], now=now)
+    return broadcast
+
+
+Personalise = Callable[[User], tuple[str, dict[str, Any] | None]]
+
+
+async def queue_personal(
+    session: AsyncSession,
+    actor: User,
+    audience_key: str,
+    *,
+    preview: str,
+    personalise: Personalise,
+    now: dt.datetime,
+) -> Broadcast:
+    """Queue a broadcast whose text is made for each recipient (times in their own zone),
+    without a draft step: `preview` is what the author saw."""
+    await audience(session, actor, audience_key)
+    broadcast = Broadcast(author_id=actor.id, audience=audience_key, text=preview, created_at=now)
+    session.add(broadcast)
+    await session.flush()
+    people = await recipients(session, actor, audience_key)
+    messages = [(user.id, *personalise(user)) for user in people]
+    await _send(session, broadcast, messages, now=now)
+    return broadcast
+
+
+async def _send(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    messages: list[tuple[int, str, dict[str, Any] | None]],
+    *,
+    now: dt.datetime,
+) -> None:
     notices = [
         outbox.Notice(
             chat_id=user_id,
-            text=broadcast.text,
+            text=text,
             dedupe_key=f"broadcast:{broadcast.id}:{user_id}",
             kind="broadcast",
             priority=Priority.BROADCAST,
             broadcast_id=broadcast.id,
+            reply_markup=markup,
         )
-        for user_id in recipients
+        for user_id, text, markup in messages
     ]
     broadcast.recipient_count = await outbox.enqueue(session, notices, now=now)
     broadcast.state = BroadcastState.QUEUED if broadcast.recipient_count else BroadcastState.DONE
     broadcast.queued_at = now
     if broadcast.state == BroadcastState.DONE:
         broadcast.finished_at = now
-    return broadcast
 
 
 async def attach_status(
@@ -190,7 +288,7 @@ class Status:
     """Where a broadcast is, for its author's status message."""
 
     broadcast_id: int
-    audience: str
+    audience: str  # its label, e.g. "Clients of Back care"
     state: BroadcastState
     recipients: int
     progress: outbox.Progress
@@ -233,7 +331,7 @@ async def statuses(
         result.append(
             Status(
                 broadcast_id=broadcast.id,
-                audience=broadcast.audience,
+                audience=await _label(session, broadcast.audience),
                 state=broadcast.state,
                 recipients=broadcast.recipient_count,
                 progress=current,

@@ -41,6 +41,16 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def users_by_id(session: AsyncSession, user_ids: Collection[int]) -> dict[int, User]:
+    """The users with these ids that exist, by id."""
+    ids = list(set(user_ids))
+    found: dict[int, User] = {}
+    for start in range(0, len(ids), 900):
+        rows = await session.scalars(select(User).where(User.id.in_(ids[start : start + 900])))
+        found.update({user.id: user for user in rows})
+    return found
+
+
 async def require_user(session: AsyncSession, user_id: int) -> User:
     """Return the user, or raise NotFound asking them to press /start first."""
     user = await session.get(User, user_id)

@@ -145,7 +145,7 @@ async def test_trainers_without_classes_have_no_audience_and_clients_are_refused
     await admin.expect("is now a trainer")
 
     await trainer.send("/broadcast")
-    await trainer.expect("You have no audience yet.")
+    await trainer.expect("You have no audience yet")
     await client.send("/broadcast")
     await client.expect("Sorry, only trainers can do that.")
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from bot.models import Role, User
 
-CLIENT_MENU = ["start", "help", "settings", "cancel"]
+CLIENT_MENU = ["start", "help", "classes", "mybookings", "calendar", "settings", "cancel"]
+TRAINER_MENU = [*CLIENT_MENU, "newclass", "myclasses", "schedule", "broadcast"]
 
 
 async def role_of(db, user_id: int) -> Role | None:
@@ -20,7 +21,7 @@ async def test_help_lists_the_commands_of_each_role(onboarded, admin_id, tg):
 
     await client.send("/help")
     text = (await client.expect("Here is what I can do for you")).text
-    assert "/settings – Your time zone, privacy and notification choices" in text
+    assert "/settings – Your time zone, reminders, privacy and notifications" in text
     assert "/trainer" not in text
     assert "/broadcast" not in text
 
@@ -57,7 +58,7 @@ async def test_admin_adds_lists_and_removes_a_trainer(onboarded, admin_id, db, t
     assert await role_of(db, tom.id) == Role.TRAINER
     # The new trainer's menu is theirs alone.
     menus = await tg.commands()
-    assert [c["command"] for c in menus[f"chat:{tom.id}"]] == [*CLIENT_MENU, "broadcast"]
+    assert [c["command"] for c in menus[f"chat:{tom.id}"]] == TRAINER_MENU
 
     await admin.send("/trainer add @TomHill")
     await admin.expect("is already a trainer.")
@@ -131,11 +132,7 @@ async def test_admin_menu_published_at_start_up(bot_settings, db, clock, tg, adm
         await admin.send("/help")
         await admin.expect("Here is what I can do")
         menus = await tg.commands()
-    assert [c["command"] for c in menus[f"chat:{admin_id}"]] == [
-        *CLIENT_MENU,
-        "broadcast",
-        "trainer",
-    ]
+    assert [c["command"] for c in menus[f"chat:{admin_id}"]] == [*TRAINER_MENU, "trainer"]
 
 
 async def test_admin_ids_removed_from_settings_lose_the_role(bot_settings, db, clock, tg, admin_id):

@@ -1,0 +1,443 @@
+"""/newclass: a guided flow for a weekly series or a one-off session.
+
+One question at a time, with buttons wherever the choice is finite. The answers so far are
+kept with the trainer (`users.draft`), so the flow survives a restart; nothing is created
+until Confirm. A bad answer gets the reason and the same question again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.models import Role
+from bot.services import classes, users
+from bot.services.errors import InvalidInput
+from bot.services.timezones import describe_zone, resolve_timezone
+from handlers import conversation
+from handlers.callbacks import pack, pattern, unpack
+from handlers.formatting import WEEKDAYS, duration, zone_of
+from handlers.guards import command, guard
+from handlers.keyboards import button, column, grid
+from handlers.replies import answer_query, edit_or_send, respond
+
+PREFIX = "nc"
+AWAITING = "newclass"
+STEPS = (
+    "title",
+    "description",
+    "kind",
+    "weekdays",
+    "time",
+    "duration",
+    "capacity",
+    "location",
+    "zone",
+    "first",
+    "last",
+    "late",
+    "summary",
+)
+DURATIONS = (30, 45, 60, 75, 90)
+CAPACITIES = (6, 8, 10, 12, 15, 20)
+LATE_WINDOWS = (0, 60, 120, 720, 1440)
+FIELD_NAMES = {
+    "title": "Title",
+    "description": "Description",
+    "kind": "Weekly or one-off",
+    "weekdays": "Weekdays",
+    "time": "Start time",
+    "duration": "Duration",
+    "capacity": "Places",
+    "location": "Location",
+    "zone": "Time zone",
+    "first": "First date",
+    "last": "Last date",
+    "late": "Late-cancel window",
+}
+LOST = "This class draft is gone (it was saved or cancelled). Send /newclass to start a new one."
+
+
+def _today(draft: dict[str, Any], now: dt.datetime) -> dt.date:
+    return classes.today_in(draft.get("zone") or "UTC", now)
+
+
+def _applies(step: str, draft: dict[str, Any]) -> bool:
+    return not (step in ("weekdays", "last") and draft.get("kind") == "once")
+
+
+def _next_step(step: str, draft: dict[str, Any]) -> str:
+    if draft.get("_back") and step != "summary":
+        return "summary"
+    index = STEPS.index(step) + 1
+    while not _applies(STEPS[index], draft):
+        index += 1
+    return STEPS[index]
+
+
+async def _save(context: BotContext, draft: dict[str, Any] | None, step: str | None) -> None:
+    async with context.deps.db.transaction() as session:
+        user = await users.await_input(
+            session,
+            context.actor.id,
+            f"{AWAITING}:{step}" if step else None,
+            now=context.deps.clock.now(),
+        )
+        user.draft = draft
+    context.actor = user
+
+
+def _date_label(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b}"
+
+
+def _question(
+    step: str, draft: dict[str, Any], now: dt.datetime
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if step == "title":
+        return "🆕 <b>New class</b>\n\nWhat is the class called? (e.g. <i>Back care</i>)", None
+    if step == "description":
+        return (
+            "A short description for clients (what to expect, what to bring)? Or skip it.",
+            column(button("Skip", pack(PREFIX, "description", "skip"))),
+        )
+    if step == "kind":
+        return "Is it a weekly class or a one-off session?", grid(
+            [
+                button("🔁 Weekly", pack(PREFIX, "kind", "weekly")),
+                button("1️⃣ One-off", pack(PREFIX, "kind", "once")),
+            ]
+        )
+    if step == "weekdays":
+        chosen = set(draft.get("weekdays", []))
+        days = [
+            button(("✅ " if day in chosen else "") + name, pack(PREFIX, "weekdays", day))
+            for day, name in enumerate(WEEKDAYS)
+        ]
+        keyboard = grid(days, per_row=4).inline_keyboard
+        done = [[button("Done", pack(PREFIX, "weekdays", "done"))]]
+        return (
+            "On which weekdays? Tap to choose one or more, then Done.",
+            InlineKeyboardMarkup([*keyboard, *done]),
+        )
+    if step == "time":
+        return "At what local time does it start? (e.g. <i>18:00</i>)", None
+    if step == "duration":
+        return "How long is it? Choose, or send the minutes.", grid(
+            [button(duration(m), pack(PREFIX, "duration", m)) for m in DURATIONS], per_row=5
+        )
+    if step == "capacity":
+        return "How many places? Choose, or send a number from 1 to 500.", grid(
+            [button(str(c), pack(PREFIX, "capacity", c)) for c in CAPACITIES], per_row=6
+        )
+    if step == "location":
+        return "Where does it take place? Send the address or room, or an online link.", None
+    if step == "zone":
+        return (
+            f"Which time zone are the class times in? It is set to "
+            f"<b>{escape(describe_zone(draft['zone'], now))}</b>.\n\nKeep it, or type "
+            "another city or zone name.",
+            column(button(f"Keep {draft['zone']}", pack(PREFIX, "zone", "keep"))),
+        )
+    if step == "first":
+        today = _today(draft, now)
+        days = [today + dt.timedelta(days=n) for n in range(0, 21)]
+        if draft.get("kind") == "weekly":
+            days = [d for d in days if d.weekday() in draft.get("weekdays", [])]
+        choices = [button(_date_label(d), pack(PREFIX, "first", d.isoformat())) for d in days[:8]]
+        return (
+            "On which date is the first session? Choose, or send a date like 2026-12-03.",
+            grid(choices, per_row=4),
+        )
+    if step == "last":
+        return (
+            "Is there a last date? Send it like 2027-03-31, or choose no end date.",
+            column(button("No end date", pack(PREFIX, "last", "none"))),
+        )
+    if step == "late":
+        labels = {0: "No window"} | {m: duration(m) for m in LATE_WINDOWS if m}
+        return (
+            "Late cancels: cancelling within how long of the start counts as late?",
+            grid([button(labels[m], pack(PREFIX, "late", m)) for m in LATE_WINDOWS], per_row=5),
+        )
+    return _summary(draft)
+
+
+def _summary(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    first = dt.date.fromisoformat(draft["first"])
+    if draft["kind"] == "weekly":
+        days = ", ".join(WEEKDAYS[d] for d in sorted(draft["weekdays"]))
+        when = f"weekly on {days} at {draft['time']}"
+        last = draft.get("last")
+        span = f"from {first:%d %b %Y} " + (
+            f"until {dt.date.fromisoformat(last):%d %b %Y}" if last else "with no end date"
+        )
+    else:
+        when = f"once, on {_date_label(first)} {first.year} at {draft['time']}"
+        span = ""
+    late = draft["late"]
+    lines = [
+        "📝 <b>Please check the new class</b>",
+        "",
+        f"<b>{escape(draft['title'])}</b>",
+    ]
+    if draft.get("description"):
+        lines.append(escape(draft["description"]))
+    lines += [
+        f"🗓 {when} ({escape(draft['zone'])}), {duration(draft['duration'])}",
+        *([f"📆 {span}"] if span else []),
+        f"👥 {draft['capacity']} places",
+        f"📍 {escape(draft['location'])}",
+        f"⏱ Late cancel: {'within ' + duration(late) + ' of the start' if late else 'no window'}",
+    ]
+    return "\n".join(lines), column(
+        button("✅ Confirm", pack(PREFIX, "summary", "ok")),
+        button("✏️ Change something", pack(PREFIX, "summary", "change")),
+        button("✖️ Cancel", pack(PREFIX, "summary", "cancel")),
+    )
+
+
+async def _ask(
+    update: Update, context: BotContext, step: str, draft: dict[str, Any], note: str = ""
+) -> None:
+    await _save(context, draft, step)
+    text, keyboard = _question(step, draft, context.deps.clock.now())
+    await respond(update, context, f"{note}\n\n{text}" if note else text, reply_markup=keyboard)
+
+
+async def start_new_class(update: Update, context: BotContext) -> None:
+    """/newclass: begin (or begin again) the flow."""
+    zone = zone_of(context.actor, context.deps.settings.default_timezone)
+    await _ask(update, context, "title", {"zone": zone, "late": 120})
+
+
+def _current(context: BotContext) -> tuple[str | None, dict[str, Any] | None]:
+    actor = context.actor
+    if not actor.awaiting_input or not actor.awaiting_input.startswith(f"{AWAITING}:"):
+        return None, None
+    return actor.awaiting_input.split(":", 1)[1], dict(actor.draft or {})
+
+
+async def on_text(update: Update, context: BotContext, step: str) -> None:
+    """A typed answer to the current question."""
+    draft = dict(context.actor.draft or {})
+    text = update.effective_message.text
+    if not draft or step not in STEPS:
+        await _save(context, None, None)
+        await respond(update, context, LOST)
+        return
+    if text is None:
+        await _ask(update, context, step, draft, "Please answer with text (or the buttons).")
+        return
+    now = context.deps.clock.now()
+    try:
+        if step == "title":
+            draft["title"] = classes.check_title(text)
+        elif step == "description":
+            draft["description"] = classes.check_description(text) or None
+        elif step == "time":
+            draft["time"] = classes.parse_time(text).strftime("%H:%M")
+        elif step == "duration":
+            draft["duration"] = classes.parse_whole_number(
+                text,
+                low=classes.MIN_DURATION,
+                high=classes.MAX_DURATION,
+                what="duration in minutes",
+            )
+        elif step == "capacity":
+            draft["capacity"] = classes.parse_whole_number(
+                text, low=classes.MIN_CAPACITY, high=classes.MAX_CAPACITY, what="number of places"
+            )
+        elif step == "location":
+            draft["location"] = classes.check_location(text)
+        elif step == "zone":
+            match = resolve_timezone(text[:80])
+            if not match.zone:
+                raise InvalidInput(
+                    f"I couldn't find one time zone for “{text.strip()[:40]}”. Try a city "
+                    "such as Berlin or a zone name such as Europe/Berlin."
+                )
+            draft["zone"] = match.zone
+        elif step == "first":
+            draft["first"] = _check_first(
+                classes.parse_date(text, today=_today(draft, now)), draft, now
+            )
+        elif step == "last":
+            draft["last"] = _check_last(classes.parse_date(text, today=_today(draft, now)), draft)
+        else:
+            raise InvalidInput("Please choose one of the buttons above.")
+    except InvalidInput as problem:
+        await _ask(update, context, step, draft, f"⚠️ {escape(problem.message)}")
+        return
+    await _ask(update, context, _next_step(step, draft), draft)
+
+
+def _check_first(day: dt.date, draft: dict[str, Any], now: dt.datetime) -> str:
+    if day < _today(draft, now):
+        raise InvalidInput("That date is in the past. Please pick today or a later day.")
+    if draft.get("kind") == "weekly" and day.weekday() not in draft.get("weekdays", []):
+        chosen = ", ".join(WEEKDAYS[d] for d in sorted(draft.get("weekdays", [])))
+        raise InvalidInput(f"The first date must be one of the class's weekdays ({chosen}).")
+    if draft.get("last") and day > dt.date.fromisoformat(draft["last"]):
+        draft["last"] = None
+    return day.isoformat()
+
+
+def _check_last(day: dt.date, draft: dict[str, Any]) -> str:
+    if day < dt.date.fromisoformat(draft["first"]):
+        raise InvalidInput("The last date is before the first date. Please pick a later one.")
+    return day.isoformat()
+
+
+@guard(Role.TRAINER, private=True)
+async def on_button(update: Update, context: BotContext) -> None:
+    """Every button of the flow; a button of an earlier question asks the current one again."""
+    args = unpack(update.callback_query.data)[1:]
+    step, draft = _current(context)
+    if step is None or not draft:
+        await answer_query(update, context)
+        await edit_or_send(update, context, LOST)
+        return
+    if len(args) != 2:
+        await _ask(update, context, step, draft, "That button is no longer valid.")
+        return
+    asked, value = args
+    now = context.deps.clock.now()
+    if asked == "edit" and step == "summary" and value in FIELD_NAMES:
+        draft["_back"] = True
+        await update.callback_query.edit_message_reply_markup(None)
+        await _ask(update, context, value, draft)
+        return
+    if asked != step:
+        await _ask(
+            update,
+            context,
+            step,
+            draft,
+            "That question was answered already; here is the current one.",
+        )
+        return
+    if step == "weekdays" and value != "done":
+        chosen = set(draft.get("weekdays", []))
+        chosen ^= {int(value)} if value.isdigit() and int(value) < 7 else set()
+        draft["weekdays"] = sorted(chosen)
+        await _save(context, draft, step)
+        text, keyboard = _question(step, draft, now)
+        await edit_or_send(update, context, text, reply_markup=keyboard)
+        return
+    await answer_query(update, context)
+    if step == "summary":
+        await _finish(update, context, draft, value)
+        return
+    try:
+        _apply_button(step, value, draft, now)
+    except InvalidInput as problem:
+        await _ask(update, context, step, draft, f"⚠️ {escape(problem.message)}")
+        return
+    await update.callback_query.edit_message_reply_markup(None)
+    await _ask(update, context, _next_step(step, draft), draft)
+
+
+def _apply_button(step: str, value: str, draft: dict[str, Any], now: dt.datetime) -> None:
+    if step == "description" and value == "skip":
+        draft["description"] = None
+    elif step == "kind" and value in ("weekly", "once"):
+        draft["kind"] = value
+        if value == "once":
+            draft["weekdays"], draft["last"] = [], None
+        if draft.get("_back"):
+            # Weekdays and dates depend on the kind: ask them again.
+            draft.pop("_back")
+            draft.pop("first", None)
+    elif step == "weekdays" and value == "done":
+        if not draft.get("weekdays"):
+            raise InvalidInput("Please choose at least one weekday.")
+        if (
+            draft.get("first")
+            and dt.date.fromisoformat(draft["first"]).weekday() not in draft["weekdays"]
+        ):
+            draft.pop("_back", None)
+            draft.pop("first")
+    elif step == "duration" and value.isdigit():
+        draft["duration"] = int(value)
+    elif step == "capacity" and value.isdigit():
+        draft["capacity"] = int(value)
+    elif step == "zone" and value == "keep":
+        pass
+    elif step == "first":
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput("That button is no longer valid.") from None
+        draft["first"] = _check_first(day, draft, now)
+    elif step == "last" and value == "none":
+        draft["last"] = None
+    elif step == "late" and value.isdigit() and int(value) in LATE_WINDOWS:
+        draft["late"] = int(value)
+    else:
+        raise InvalidInput("That button is no longer valid.")
+
+
+async def _finish(update: Update, context: BotContext, draft: dict[str, Any], value: str) -> None:
+    if value == "cancel":
+        await _save(context, None, None)
+        await update.callback_query.edit_message_reply_markup(None)
+        await respond(update, context, "Cancelled: nothing was saved.")
+        return
+    if value == "change":
+        fields = [
+            button(name, pack(PREFIX, "edit", step))
+            for step, name in FIELD_NAMES.items()
+            if _applies(step, draft)
+        ]
+        await edit_or_send(
+            update, context, "What would you like to change?", reply_markup=grid(fields, per_row=2)
+        )
+        return
+    if value != "ok":
+        await _ask(update, context, "summary", draft, "That button is no longer valid.")
+        return
+    spec = classes.SeriesSpec(
+        title=draft["title"],
+        description=draft.get("description"),
+        location=draft["location"],
+        timezone=draft["zone"],
+        start_time=dt.time.fromisoformat(draft["time"]),
+        duration_minutes=draft["duration"],
+        capacity=draft["capacity"],
+        first_date=dt.date.fromisoformat(draft["first"]),
+        weekdays=tuple(draft.get("weekdays") or ()) if draft["kind"] == "weekly" else (),
+        last_date=dt.date.fromisoformat(draft["last"]) if draft.get("last") else None,
+        late_cancel_minutes=draft["late"],
+    )
+    now = context.deps.clock.now()
+    try:
+        async with context.deps.db.transaction() as session:
+            series = await classes.create_series(session, context.actor, spec, now=now)
+            count = len(await classes.upcoming(session, now=now, days=7 * 60, series_id=series.id))
+            user = await users.await_input(session, context.actor.id, None, now=now)
+            user.draft = None
+    except InvalidInput as problem:
+        await _ask(update, context, "summary", draft, f"⚠️ {escape(problem.message)}")
+        return
+    await update.callback_query.edit_message_reply_markup(None)
+    await respond(
+        update,
+        context,
+        f"✅ <b>{escape(series.title)}</b> is saved: {count} session"
+        f"{'s' if count != 1 else ''} scheduled so far. Clients find "
+        f"{'them' if count != 1 else 'it'} in /classes; you manage "
+        f"{'them' if count != 1 else 'it'} in /myclasses.",
+    )
+
+
+def register(application: Application) -> None:
+    """Add /newclass, its buttons and its typed answers."""
+    application.add_handler(command("newclass", start_new_class))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
+    conversation.expect(AWAITING, on_text)
