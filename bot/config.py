@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     delivery_retry_base_seconds: float = Field(default=2.0, gt=0, le=3600)
     delivery_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     delivery_tick_seconds: float = Field(default=2.0, gt=0, le=300)
+    # How often reminders that fell due are looked for (they go out within this of due).
+    reminder_tick_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("bot_token", mode="before")
     @classmethod

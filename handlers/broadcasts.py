@@ -12,6 +12,7 @@ from bot.models import BroadcastState, OutboxState, Role
 from bot.services import broadcasts, users
 from handlers import conversation
 from handlers.callbacks import pack, pattern, stale_button, unpack
+from handlers.formatting import count
 from handlers.guards import command, guard
 from handlers.keyboards import button, column
 from handlers.replies import answer_query, edit_or_send, respond
@@ -86,9 +87,10 @@ async def _ask_for_text(
     muted = f" ({found.muted} muted broadcasts)" if found.muted else ""
     unreachable = f"; {found.unreachable} blocked the bot" if found.unreachable else ""
     question = (
-        f"Send me the message for <b>{escape(found.label)}</b>: {found.recipients} "
-        f"people will get it{muted}{unreachable}.\n\nText only; bold, italics and links are "
-        "kept. You'll see a preview first. /cancel stops here."
+        f"Send me the message for <b>{escape(found.label)}</b>: "
+        f"{count(found.recipients, 'person', 'people')} will get it{muted}{unreachable}."
+        "\n\nText only; bold, italics and links are kept. You'll see a preview first. "
+        "/cancel stops here."
     )
     await (edit_or_send if replace else respond)(update, context, question)
 
@@ -122,7 +124,7 @@ async def on_broadcast_text(update: Update, context: BotContext, key: str) -> No
     await respond(
         update,
         context,
-        f"Preview: this is what {found.recipients} people in "
+        f"Preview: this is what {count(found.recipients, 'person', 'people')} in "
         f"<b>{escape(found.label)}</b> will receive.",
     )
     await respond(

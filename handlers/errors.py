@@ -10,7 +10,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.services.errors import DomainError
-from handlers.replies import respond
+from handlers.replies import answer_query, respond
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(error, DomainError):
         log.info("refused %s: %s", describe_update(update), error.message)
-        await _tell(update, context, escape(error.message))
+        await _tell(update, context, error.message)
         return
     if isinstance(error, Forbidden):
         # The user blocked the bot while we were answering: nobody to apologise to.
@@ -56,7 +56,11 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 async def _tell(update: Update, context: BotContext, text: str) -> None:
+    """Show plain `text`: as a pop-up for a button press, else as a message."""
     try:
-        await respond(update, context, text, alert=update.callback_query is not None)
+        if update.callback_query is not None and not context.query_answered:
+            await answer_query(update, context, text, alert=True)
+        else:
+            await respond(update, context, escape(text))
     except TelegramError as exc:
         log.warning("could not send the error reply for %s: %s", describe_update(update), exc)

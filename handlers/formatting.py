@@ -88,3 +88,8 @@ def session_line(info: SessionInfo, zone: str) -> str:
 def late_window(minutes: int) -> str:
     """ "2 h" or "30 min" for the late-cancel window."""
     return duration(minutes)
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """ "1 person", "3 people", "1 session", "2 sessions"."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"

@@ -14,6 +14,7 @@ from bot.services.errors import InvalidInput
 from handlers import conversation, notices
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.formatting import (
+    count,
     duration,
     long_when,
     places,
@@ -255,8 +256,8 @@ async def on_button(update: Update, context: BotContext) -> None:
                 now=now,
             )
         text = (
-            f"⏹ The series has ended. {len(affected.sessions)} upcoming sessions were "
-            f"cancelled; {told} people will be told."
+            f"⏹ The series has ended. {count(len(affected.sessions), 'upcoming session')} "
+            f"cancelled; {count(told, 'person', 'people')} will be told."
         )
         keyboard = column(button("« My classes", pack(PREFIX, "home", 0)))
     elif action == "cx":
@@ -328,7 +329,7 @@ async def _cancel_session(
     await respond(
         update,
         context,
-        f"❌ Cancelled. {told} {'person is' if told == 1 else 'people are'} being told"
+        f"❌ Cancelled. {count(told, 'person is', 'people are')} being told"
         + (", with your reason." if reason else "."),
         reply_markup=column(button("« My classes", pack(PREFIX, "home", 0))),
     )
@@ -420,7 +421,8 @@ async def _apply_change(
                 )
                 done = (
                     f"🕒 {scope.capitalize()} now start{'' if following else 's'} at "
-                    f"{new_time:%H:%M}; {told} booked people are being told."
+                    f"{new_time:%H:%M}; {count(told, 'booked person is', 'booked people are')} "
+                    "being told."
                 )
             else:
                 affected = await classes.change_location(
@@ -434,7 +436,10 @@ async def _apply_change(
                     default_zone=default_zone,
                     now=now,
                 )
-                done = f"📍 Location of {scope} changed; {told} booked people are being told."
+                done = (
+                    f"📍 Location of {scope} changed; "
+                    f"{count(told, 'booked person is', 'booked people are')} being told."
+                )
             await users.await_input(session, context.actor.id, None, now=now)
     except InvalidInput as problem:
         await respond(

@@ -9,6 +9,8 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 
+ANSWER_LIMIT = 200  # Telegram's limit for a button press's notice or pop-up
+
 
 async def answer_query(
     update: Update, context: BotContext, text: str | None = None, *, alert: bool = False
@@ -18,6 +20,8 @@ async def answer_query(
     if query is None or context.query_answered:
         return
     context.query_answered = True
+    if text is not None and len(text) > ANSWER_LIMIT:
+        text = text[: ANSWER_LIMIT - 1] + "…"
     await query.answer(text, show_alert=alert)
 
 

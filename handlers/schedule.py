@@ -17,7 +17,7 @@ from bot.services.classes import SessionInfo
 from handlers.broadcasts import render_status
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.classes import LIST
-from handlers.formatting import short_when, zone_of
+from handlers.formatting import count, short_when, zone_of
 from handlers.guards import command, guard
 from handlers.keyboards import button, column
 from handlers.replies import answer_query, edit_or_send, respond
@@ -131,7 +131,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             found = await broadcasts.audience(session, context.actor, audience)
         await answer_query(update, context)
         await update.callback_query.edit_message_text(
-            f"Preview for <b>{escape(found.label)}</b> ({found.recipients} people); each "
+            f"Preview for <b>{escape(found.label)}</b> "
+            f"({count(found.recipients, 'person', 'people')}); each "
             "reads the times in their own time zone:"
         )
         await respond(

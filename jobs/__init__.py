@@ -11,5 +11,5 @@ from jobs import delivery, horizon, reminders
 def register_jobs(application: Application, deps: Deps) -> None:
     """Schedule the dispatcher tick, the reminder tick and the daily horizon extension."""
     delivery.register(application, delivery.Dispatcher(application.bot, deps))
-    reminders.register(application)
+    reminders.register(application, deps)
     horizon.register(application)

@@ -12,8 +12,6 @@ from handlers import notices
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 10.0  # reminders go out within seconds of due, well inside 30 s
-
 
 async def queue_due_reminders(deps: Deps) -> int:
     """One tick: everything due in the window since the last tick, in one transaction."""
@@ -40,8 +38,13 @@ async def tick(context: BotContext) -> None:
     await queue_due_reminders(context.deps)
 
 
-def register(application: Application) -> None:
-    """Run the tick every TICK_SECONDS, starting at once (catching up after downtime)."""
+def register(application: Application, deps: Deps) -> None:
+    """Run the tick every REMINDER_TICK_SECONDS (default 10, well inside the promised 30 s),
+    starting at once so that reminders due during downtime are caught up."""
     application.job_queue.run_repeating(
-        tick, interval=TICK_SECONDS, first=0.0, name="reminders", job_kwargs={"max_instances": 1}
+        tick,
+        interval=deps.settings.reminder_tick_seconds,
+        first=0.0,
+        name="reminders",
+        job_kwargs={"max_instances": 1},
     )

@@ -50,7 +50,10 @@ class BotMessage:
         return [button["text"] for button in self.buttons]
 
     def button(self, label: str) -> dict:
-        """The one button whose label contains `label`; AssertionError if none or several."""
+        """The button labelled `label`, or else the one button whose label contains it."""
+        exact = [button for button in self.buttons if button["text"] == label]
+        if len(exact) == 1:
+            return exact[0]
         found = [button for button in self.buttons if label.lower() in button["text"].lower()]
         assert len(found) == 1, f"expected one button {label!r}, buttons are {self.button_texts}"
         return found[0]
