@@ -19,9 +19,6 @@ from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-# Updates of different chats handled at once; one chat's updates stay in order.
-MAX_CONCURRENT_UPDATES = 64
-
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 
@@ -55,7 +52,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    # Updates handled at once (one chat's updates always in order). Each waits on its
+    # database work and its Bot API calls; more helps when Telegram is far away.
+    update_concurrency: int = Field(default=16, ge=1, le=256)
 
     # Delivery of queued messages (see jobs/delivery.py).
     delivery_max_per_second: float = Field(default=25.0, gt=0, le=1000)

@@ -77,6 +77,10 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         options = {**_prepare_sqlite(url), **options}
     else:
         options.setdefault("pool_pre_ping", True)
+    # Up to 64 updates are handled at once (bot.app): enough connections that reads do not
+    # queue for one.
+    options.setdefault("pool_size", 10)
+    options.setdefault("max_overflow", 30)
     engine = create_async_engine(url, **options)
     if is_sqlite:
 

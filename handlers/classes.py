@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
@@ -32,19 +33,23 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
     now = context.deps.clock.now()
     zone = _zone(context)
     async with context.deps.db.reading() as session:
-        found = await classes.upcoming(session, now=now, days=DAYS)
+        total = await classes.count_upcoming(session, now=now, days=DAYS)
+        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+        page = max(0, min(page, pages - 1))
+        shown = await classes.upcoming(
+            session, now=now, days=DAYS, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        )
         mine = {
             b.info.session.id: b
-            for b in await bookings.upcoming_bookings(session, context.actor.id, now=now)
+            for b in await bookings.upcoming_bookings(
+                session, context.actor.id, now=now, session_ids=[i.session.id for i in shown]
+            )
         }
-    if not found:
+    if not shown:
         return (
             "📅 There are no classes in the next two weeks yet. Please check again soon.",
             InlineKeyboardMarkup([]),
         )
-    pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
-    page = max(0, min(page, pages - 1))
-    shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [f"📅 <b>Classes in the next {DAYS} days</b> (times in {escape(zone)})", ""]
     buttons = []
     for info in shown:
@@ -86,20 +91,23 @@ async def show_classes(update: Update, context: BotContext) -> None:
 
 
 async def _detail(
-    context: BotContext, session_id: int, note: str = ""
+    context: BotContext, session_id: int, session: AsyncSession | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """A session's detail view for the reader; inside `session` when given."""
+    if session is None:
+        async with context.deps.db.reading() as reading:
+            return await _detail(context, session_id, reading)
     now = context.deps.clock.now()
     zone = _zone(context)
-    async with context.deps.db.reading() as session:
-        info = await classes.session_info(session, session_id)
-        mine = next(
-            (
-                b
-                for b in await bookings.upcoming_bookings(session, context.actor.id, now=now)
-                if b.info.session.id == session_id
-            ),
-            None,
-        )
+    info = await classes.session_info(session, session_id)
+    mine = next(
+        iter(
+            await bookings.upcoming_bookings(
+                session, context.actor.id, now=now, session_ids=[session_id]
+            )
+        ),
+        None,
+    )
     lines = [notices.session_info_text(info, zone)]
     if info.session.state == SessionState.CANCELLED:
         lines.append("\n❌ This session is cancelled.")
@@ -123,8 +131,6 @@ async def _detail(
         label = "✅ Book" if info.spots_left else "⏳ Join the waitlist"
         rows.append(button(label, pack(LIST, "b", session_id)))
     rows.append(button("« All classes", pack(LIST, "p", 0)))
-    if note:
-        lines.append(f"\n{note}")
     return "\n".join(lines), column(*rows)
 
 
@@ -152,6 +158,7 @@ async def _book(update: Update, context: BotContext, session_id: int) -> None:
     zone = _zone(context)
     async with context.deps.db.transaction() as session:
         result = await bookings.book(session, context.actor, session_id, now=now)
+        text, keyboard = await _detail(context, session_id, session)
     when = short_when(result.info.session.starts_at, zone)
     notes = {
         "confirmed": f"✅ Booked! See you on {when}.",
@@ -163,8 +170,7 @@ async def _book(update: Update, context: BotContext, session_id: int) -> None:
         "already_waitlisted": f"You're already on the waitlist (#{result.position}).",
     }
     note = notes[result.status]
-    await answer_query(update, context, note.split("\n")[0][:190])
-    text, keyboard = await _detail(context, session_id)
+    await answer_query(update, context, note)
     await edit_or_send(update, context, text, reply_markup=keyboard)
 
 

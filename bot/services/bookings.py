@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db import insert_ignoring_conflicts
 from bot.models import (
@@ -192,7 +193,6 @@ async def book(
         booking.state = BookingState.CONFIRMED
         booking.confirmed_at = now
         booking.waitlisted_at = None
-        await session.refresh(target, ["booked_count"])
         return BookingResult("confirmed", booking, info)
     booking.state = BookingState.WAITLISTED
     booking.waitlisted_at = now
@@ -259,14 +259,14 @@ async def cancel(
     promotions: list[Promotion] = []
     if was_confirmed:
         await _free_place(session, booking.session_id)
-        promotions = await promote_from_waitlist(session, booking.session_id, now=now)
+        promotions = await promote_from_waitlist(session, booking.session_id, now=now, info=info)
     return CancelResult(
         booking=booking, info=info, late=late, was_confirmed=was_confirmed, promotions=promotions
     )
 
 
 async def promote_from_waitlist(
-    session: AsyncSession, session_id: int, *, now: dt.datetime
+    session: AsyncSession, session_id: int, *, now: dt.datetime, info: SessionInfo | None = None
 ) -> list[Promotion]:
     """Give free places to the waitlist, first come first served, until full or none wait.
 
@@ -274,8 +274,10 @@ async def promote_from_waitlist(
     from then on a free place is open for direct booking. People whose promotion would clash
     with another confirmed booking of theirs keep their waitlist place.
     """
-    info = await session_info(session, session_id)
+    info = info or await session_info(session, session_id)
     cutoff = dt.timedelta(minutes=info.series.promotion_cutoff_minutes)
+    if info.waitlist == 0:
+        return []
     if info.session.state != SessionState.SCHEDULED or now >= info.session.starts_at - cutoff:
         return []
     promotions: list[Promotion] = []
@@ -364,12 +366,20 @@ class MyBooking:
 
 
 async def upcoming_bookings(
-    session: AsyncSession, user_id: int, *, now: dt.datetime
+    session: AsyncSession,
+    user_id: int,
+    *,
+    now: dt.datetime,
+    session_ids: list[int] | None = None,
 ) -> list[MyBooking]:
-    """The user's confirmed and waitlisted bookings of sessions that have not ended."""
-    rows = await session.execute(
-        select(Booking, ClassSession)
+    """The user's confirmed and waitlisted bookings of sessions that have not ended
+    (only of `session_ids`, when given), earliest first."""
+    trainer = aliased(User)
+    query = (
+        select(Booking, ClassSession, ClassSeries, trainer)
         .join(ClassSession, Booking.session_id == ClassSession.id)
+        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+        .join(trainer, ClassSeries.trainer_id == trainer.id)
         .where(
             Booking.user_id == user_id,
             Booking.state.in_([BookingState.CONFIRMED, BookingState.WAITLISTED]),
@@ -378,11 +388,13 @@ async def upcoming_bookings(
         )
         .order_by(ClassSession.starts_at)
     )
+    if session_ids is not None:
+        query = query.where(Booking.session_id.in_(session_ids))
     found = []
-    for booking, target in rows:
+    for booking, target, series, teacher in await session.execute(query):
         if target.ends_at <= now:
             continue
-        info = await session_info(session, target.id)
+        info = SessionInfo(session=target, series=series, trainer=teacher)
         position = (
             await waitlist_position(session, booking)
             if booking.state == BookingState.WAITLISTED

@@ -8,11 +8,10 @@ Sessions exist as rows for a rolling horizon (HORIZON_WEEKS), extended daily.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_ignoring_conflicts
@@ -292,15 +291,37 @@ class SessionInfo:
         return max(0, self.session.capacity - self.session.booked_count)
 
 
-async def _waitlists(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, int]:
-    if not session_ids:
-        return {}
-    rows = await session.execute(
-        select(Booking.session_id, func.count())
-        .where(Booking.session_id.in_(session_ids), Booking.state == BookingState.WAITLISTED)
-        .group_by(Booking.session_id)
+def _waitlist_count() -> object:
+    """The number of people waiting for the session of the row (a correlated subquery)."""
+    return (
+        select(func.count())
+        .where(Booking.session_id == ClassSession.id, Booking.state == BookingState.WAITLISTED)
+        .correlate(ClassSession)
+        .scalar_subquery()
     )
-    return dict(rows.all())
+
+
+def _upcoming_query(
+    *,
+    now: dt.datetime,
+    until: dt.datetime,
+    trainer_id: int | None,
+    series_id: int | None,
+    include_cancelled: bool,
+) -> Select:
+    query = (
+        select(ClassSession, ClassSeries, User, _waitlist_count())
+        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+        .join(User, ClassSeries.trainer_id == User.id)
+        .where(ClassSession.starts_at > now, ClassSession.starts_at <= until)
+    )
+    if not include_cancelled:
+        query = query.where(ClassSession.state == SessionState.SCHEDULED)
+    if trainer_id is not None:
+        query = query.where(ClassSeries.trainer_id == trainer_id)
+    if series_id is not None:
+        query = query.where(ClassSeries.id == series_id)
+    return query
 
 
 async def upcoming(
@@ -312,48 +333,55 @@ async def upcoming(
     series_id: int | None = None,
     include_cancelled: bool = False,
     until: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[SessionInfo]:
-    """Sessions starting from now for `days` days (or until `until`), earliest first."""
-    query = (
-        select(ClassSession, ClassSeries, User)
-        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-        .join(User, ClassSeries.trainer_id == User.id)
-        .where(
-            ClassSession.starts_at > now,
-            ClassSession.starts_at <= (until or now + dt.timedelta(days=days)),
-        )
-        .order_by(ClassSession.starts_at, ClassSession.id)
-    )
-    if not include_cancelled:
-        query = query.where(ClassSession.state == SessionState.SCHEDULED)
-    if trainer_id is not None:
-        query = query.where(ClassSeries.trainer_id == trainer_id)
-    if series_id is not None:
-        query = query.where(ClassSeries.id == series_id)
+    """Sessions starting from now for `days` days (or until `until`), earliest first;
+    `offset` and `limit` page through them."""
+    query = _upcoming_query(
+        now=now,
+        until=until or now + dt.timedelta(days=days),
+        trainer_id=trainer_id,
+        series_id=series_id,
+        include_cancelled=include_cancelled,
+    ).order_by(ClassSession.starts_at, ClassSession.id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     rows = (await session.execute(query)).all()
-    waits = await _waitlists(session, [row[0].id for row in rows])
     return [
-        SessionInfo(session=s, series=series, trainer=t, waitlist=waits.get(s.id, 0))
-        for s, series, t in rows
+        SessionInfo(session=s, series=series, trainer=t, waitlist=waiting)
+        for s, series, t, waiting in rows
     ]
+
+
+async def count_upcoming(session: AsyncSession, *, now: dt.datetime, days: int = 14) -> int:
+    """How many scheduled sessions start in the next `days` days."""
+    query = _upcoming_query(
+        now=now,
+        until=now + dt.timedelta(days=days),
+        trainer_id=None,
+        series_id=None,
+        include_cancelled=False,
+    ).with_only_columns(func.count())
+    return await session.scalar(query) or 0
 
 
 async def session_info(session: AsyncSession, session_id: int) -> SessionInfo:
     """One session with its series and trainer; NotFound if there is none."""
     row = (
         await session.execute(
-            select(ClassSession, ClassSeries, User)
+            select(ClassSession, ClassSeries, User, _waitlist_count())
             .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
             .join(User, ClassSeries.trainer_id == User.id)
             .where(ClassSession.id == session_id)
+            .execution_options(populate_existing=True)
         )
     ).first()
     if row is None:
         raise NotFound("That class doesn't exist (any more).")
-    waits = await _waitlists(session, [session_id])
-    return SessionInfo(
-        session=row[0], series=row[1], trainer=row[2], waitlist=waits.get(session_id, 0)
-    )
+    return SessionInfo(session=row[0], series=row[1], trainer=row[2], waitlist=row[3])
 
 
 async def trainer_series(session: AsyncSession, trainer_id: int) -> list[ClassSeries]:

@@ -68,7 +68,12 @@ class TelegramControl:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.api_url = f"{base_url}/bot"
-        self.http = httpx.AsyncClient(base_url=f"{base_url}/control", timeout=60)
+        # Many simulated people each hold a long-polling wait: allow a connection for each.
+        self.http = httpx.AsyncClient(
+            base_url=f"{base_url}/control",
+            timeout=60,
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=1000),
+        )
         self._ids = itertools.count(100001)
 
     async def close(self) -> None:
@@ -214,6 +219,7 @@ class TelegramUser:
         """The bot's answer to a button press (text, show_alert); fails if it never answers."""
         answer = (await self.control.call("answer", query_id=query_id, timeout=timeout))["answer"]
         assert answer is not None, f"the bot did not answer button press {query_id}"
+        answer.pop("at", None)
         return answer
 
     async def expect(

@@ -12,6 +12,7 @@ chats, 5xx, slow answers, migrated groups). See `TelegramControl` in client.py f
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import json
@@ -115,6 +116,7 @@ class State:
     message_ids: dict[int, Any] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
+    events_by_chat: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
     files: dict[str, bytes] = field(default_factory=dict)
     open_queries: dict[str, dict] = field(default_factory=dict)
     query_answers: dict[str, dict] = field(default_factory=dict)
@@ -142,6 +144,8 @@ class FakeTelegram:
         self.token = token
         self.state = self._fresh_state()
         self._changed = asyncio.Condition()
+        # One event per chat that someone waits on, replaced each time it fires.
+        self._chat_waiters: dict[int, asyncio.Event] = {}
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -314,7 +318,15 @@ class FakeTelegram:
             **extra,
         }
         self.state.events.append(event)
+        self.state.events_by_chat[chat_id].append(event)
+        self._wake_chat(chat_id)
         return event
+
+    def _wake_chat(self, chat_id: int) -> None:
+        """Wake whoever waits for this chat's next event."""
+        waiter = self._chat_waiters.pop(chat_id, None)
+        if waiter is not None:
+            waiter.set()
 
     def _bot_message(self, chat: dict, params: dict, **content: Any) -> dict:
         message = {
@@ -491,6 +503,7 @@ class FakeTelegram:
             "text": params.get("text"),
             "show_alert": bool(params.get("show_alert")),
             "url": params.get("url"),
+            "at": time.time(),
         }
         return True
 
@@ -570,6 +583,9 @@ class FakeTelegram:
 
     async def _c_reset(self, body: dict) -> dict:
         self.state = self._fresh_state()
+        for waiter in self._chat_waiters.values():
+            waiter.set()
+        self._chat_waiters = {}
         return {"ok": True}
 
     async def _c_users(self, body: dict) -> dict:
@@ -636,7 +652,12 @@ class FakeTelegram:
             "button", chat_id, message, data=body["data"], user_id=user["id"], query_id=query_id
         )
         update = self._push_update(callback_query=query)
-        return {"update_id": update["update_id"], "query_id": query_id, "seq": event["seq"]}
+        return {
+            "update_id": update["update_id"],
+            "query_id": query_id,
+            "seq": event["seq"],
+            "at": event["at"],
+        }
 
     async def _c_my_chat_member(self, body: dict) -> dict:
         """The bot's status changes: a user blocks ("kicked") or unblocks ("member") it in
@@ -682,16 +703,21 @@ class FakeTelegram:
         chat_id = int(body["chat_id"])
         after = int(body.get("after", 0))
         kinds = set(body.get("kinds") or ["message", "edit", "delete"])
-        timeout = float(body.get("timeout", 5))
-
-        def found() -> dict | None:
-            for event in self.state.events:
-                if event["seq"] > after and event["chat_id"] == chat_id and event["kind"] in kinds:
-                    return event
-            return None
-
-        event = await self._wait_for(found, timeout)
-        return {"event": event}
+        deadline = time.monotonic() + float(body.get("timeout", 5))
+        while True:
+            events = self.state.events_by_chat.get(chat_id, [])
+            start = bisect.bisect_right(events, after, key=lambda event: event["seq"])
+            for event in events[start:]:
+                if event["kind"] in kinds:
+                    return {"event": event}
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return {"event": None}
+            waiter = self._chat_waiters.setdefault(chat_id, asyncio.Event())
+            try:
+                await asyncio.wait_for(waiter.wait(), remaining)
+            except TimeoutError:
+                continue
 
     async def _c_answer(self, body: dict) -> dict:
         """Wait until the bot answers a callback query; return that answer (or null)."""
