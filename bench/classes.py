@@ -54,6 +54,7 @@ from bot.models import (
     User,
 )
 from bot.services import classes
+from bot.services.tip_library import load_library
 from jobs.reminders import queue_due_reminders
 from tests.fake_telegram import ServerThread, TelegramControl
 
@@ -344,7 +345,9 @@ async def reminder_ticks(url: str) -> tuple[float, float, int]:
                     session.add(
                         JobMark(name="reminders", reached=moment - dt.timedelta(seconds=window))
                     )
-                deps = Deps(settings=settings, db=db, clock=ManualClock(moment))
+                deps = Deps(
+                    settings=settings, db=db, clock=ManualClock(moment), library=load_library()
+                )
                 began = time.perf_counter()
                 queued += await queue_due_reminders(deps)
                 durations.append(time.perf_counter() - began)

@@ -15,6 +15,7 @@ from bot.context import BotContext, Deps
 from bot.db import Database
 from bot.logs import install_redaction
 from bot.services import users
+from bot.services.tip_library import load_library
 from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ def build_application(
     """Build the bot: the real Application, with every handler and job registered.
 
     `db` and `clock` default to the configured database and the system clock; tests pass
-    their own. The caller runs it (`run_polling`) or drives it (initialize/start).
+    their own. The tip library is read and checked here (LibraryError if it is broken).
+    The caller runs it (`run_polling`) or drives it (initialize/start).
     """
     from handlers import register_handlers
     from jobs import register_jobs
@@ -45,6 +47,7 @@ def build_application(
         settings=settings,
         db=db or Database(settings.database_url),
         clock=clock or SystemClock(),
+        library=load_library(),
     )
     application = (
         ApplicationBuilder()

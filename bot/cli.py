@@ -62,6 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(f"Configuration error: {line}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command in ("run", "check"):
+        from bot.services.tip_library import LibraryError, load_library
+
+        try:
+            load_library()
+        except LibraryError as exc:
+            print(f"Tip library error: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
     setup_logging(settings.log_level, token)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))

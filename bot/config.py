@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     delivery_tick_seconds: float = Field(default=2.0, gt=0, le=300)
     # How often reminders that fell due are looked for (they go out within this of due).
     reminder_tick_seconds: float = Field(default=10.0, gt=0, le=300)
+    # How often tips that fell due are looked for.
+    tip_tick_seconds: float = Field(default=300.0, gt=0, le=3600)
 
     @field_validator("bot_token", mode="before")
     @classmethod

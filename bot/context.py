@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.services.tip_library import Library
 
 if TYPE_CHECKING:
     from bot.models import User
@@ -22,6 +23,7 @@ class Deps:
     settings: Settings
     db: Database
     clock: Clock
+    library: Library
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

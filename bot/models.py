@@ -133,6 +133,16 @@ class User(Base):
     )
     # The answers so far of a multi-step flow (e.g. /newclass), kept across restarts.
     draft: Mapped[dict | None] = mapped_column(JSON)
+    # When the user finished onboarding (the first tip comes the day after).
+    onboarded_at: Mapped[dt.datetime | None]
+    # Tips: how often ("off", "weekly", "twice_weekly", "daily"), at which local hour, and the
+    # quiet hours (local) during which nothing but urgent notices is sent.
+    tip_frequency: Mapped[str] = mapped_column(
+        String(16), default="weekly", server_default="weekly"
+    )
+    tip_hour: Mapped[int] = mapped_column(SmallInteger, default=10, server_default="10")
+    quiet_start: Mapped[int] = mapped_column(SmallInteger, default=21, server_default="21")
+    quiet_end: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -387,3 +397,84 @@ class JobMark(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     reached: Mapped[dt.datetime]
+
+
+class TipDelivery(Base):
+    """A tip a client got: which one, for which slot, why. One per client and slot."""
+
+    __tablename__ = "tip_deliveries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "slot", name="uq_tip_deliveries_user_slot"),
+        Index("ix_tip_deliveries_user_cycle", "user_id", "cycle"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # A library tip's id, or "trainer-<n>" for a trainer's own tip.
+    tip_id: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    # "2026-11-28" for a scheduled tip, "now:<time>" for /tip, "moment:<name>:<date>".
+    slot: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    # Tips cycle through the library without repeats; the count goes up once all were seen.
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime]
+
+
+class TipFeedback(Base):
+    """A client's answer to a tip: helpful or not for me (the latest press counts)."""
+
+    __tablename__ = "tip_feedback"
+    __table_args__ = (UniqueConstraint("user_id", "tip_id", name="uq_tip_feedback_user_tip"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tip_id: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime]
+
+
+class TrainerTip(Base):
+    """A tip a trainer wrote, with its source; it goes to the trainer's own clients only."""
+
+    __tablename__ = "trainer_tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime]
+
+
+class TipMoment(Base):
+    """A moment that calls for a tip of a fitting category (the rule table in
+    bot/services/tips.py): e.g. the day after a client's first attended class."""
+
+    __tablename__ = "tip_moments"
+    __table_args__ = (UniqueConstraint("user_id", "moment", "due_on", name="uq_tip_moments"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    moment: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    used_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class GroupLink(Base):
+    """A community group linked to one of a trainer's class series."""
+
+    __tablename__ = "group_links"
+    __table_args__ = (UniqueConstraint("group_id", "series_id", name="uq_group_links"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("class_series.id", ondelete="CASCADE"), index=True
+    )
+    linked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime]

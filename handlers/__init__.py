@@ -19,6 +19,7 @@ from handlers import (
     settings,
     staff,
     timezone,
+    tips,
 )
 
 
@@ -35,6 +36,7 @@ def register_handlers(application: Application) -> None:
     myclasses.register(application)
     schedule.register(application)
     calendar.register(application)
+    tips.register(application)
     membership.register(application)
     conversation.register(application)
     # Last: what nothing above took.

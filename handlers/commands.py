@@ -47,12 +47,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("classes", "Upcoming classes: details and booking"),
     CommandSpec("mybookings", "Your booked classes: cancel or check in"),
     CommandSpec("calendar", "Your classes as a calendar file"),
+    CommandSpec("tip", "A short tip on why moving helps body and mind"),
     CommandSpec("settings", "Your time zone, reminders, privacy and notifications"),
     CommandSpec("cancel", "Stop what you are doing"),
     CommandSpec("newclass", "Create a weekly class or a one-off session", role=Role.TRAINER),
     CommandSpec("myclasses", "Your classes: rosters, attendance, changes", role=Role.TRAINER),
     CommandSpec("schedule", "Send your week's schedule to your clients", role=Role.TRAINER),
     CommandSpec("broadcast", "Send a message to your clients", role=Role.TRAINER),
+    CommandSpec("tipstats", "How tips land with your clients", role=Role.TRAINER),
+    CommandSpec("addtip", "Write a tip of your own, with its source", role=Role.TRAINER),
     CommandSpec("trainer", "Add, remove or list trainers", role=Role.ADMIN),
 )
 

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.models import ReminderOffset, User
-from bot.services import reminders, users
+from bot.services import reminders, tips, users
 from bot.services.timezones import describe_zone
 from handlers import timezone
 from handlers.callbacks import pack, pattern, stale_button, unpack
@@ -42,6 +42,8 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         "⚙️ <b>Your settings</b>\n\n"
         f"🕒 Time zone: {escape(zone_text)}\n"
         f"⏰ Reminders: {_reminders_text(user)}\n"
+        f"💡 Tips: {_tips_text(user)}; "
+        f"quiet hours {_quiet_text(user.quiet_start, user.quiet_end)}\n"
         f"📝 Wellbeing check-ins: {consent_text}\n"
         f"📣 Trainer news: {news_text}\n\n"
         f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
@@ -49,9 +51,64 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
     return text, column(
         button("🕒 Change time zone", pack(PREFIX, "tz")),
         button("⏰ Change reminders", pack(PREFIX, "rem")),
+        button("💡 Change tips", pack(PREFIX, "tips")),
         consent_button,
         news_button,
     )
+
+
+FREQUENCY_NAMES = {
+    "off": "off",
+    "weekly": "weekly",
+    "twice_weekly": "twice a week",
+    "daily": "daily",
+}
+TIP_HOURS = (7, 8, 9, 10, 12, 15, 18, 20)
+QUIET_PRESETS = ((21, 8), (22, 7), (20, 9), (0, 0))
+
+
+def _quiet_text(start: int, end: int) -> str:
+    return "none" if start == end else f"{start:02d}:00–{end:02d}:00"
+
+
+def _tips_text(user: User) -> str:
+    if user.tip_frequency == "off":
+        return "off"
+    return f"{FREQUENCY_NAMES[user.tip_frequency]} at {user.tip_hour:02d}:00"
+
+
+def _tips_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
+    mark = "✅ "
+    frequencies = [
+        button(
+            (mark if user.tip_frequency == key else "") + name.capitalize(), pack(PREFIX, "tf", key)
+        )
+        for key, name in FREQUENCY_NAMES.items()
+    ]
+    hours = [
+        button((mark if user.tip_hour == hour else "") + f"{hour:02d}:00", pack(PREFIX, "th", hour))
+        for hour in TIP_HOURS
+    ]
+    quiet = [
+        button(
+            (mark if (user.quiet_start, user.quiet_end) == preset else "")
+            + ("No quiet hours" if preset[0] == preset[1] else _quiet_text(*preset)),
+            pack(PREFIX, "tq", preset[0], preset[1]),
+        )
+        for preset in QUIET_PRESETS
+    ]
+    rows = [
+        *grid(frequencies, per_row=4).inline_keyboard,
+        *grid(hours, per_row=4).inline_keyboard,
+        *grid(quiet, per_row=2).inline_keyboard,
+        [button("« Done", pack(PREFIX, "show"))],
+    ]
+    text = (
+        f"💡 <b>Tips</b>: {_tips_text(user)}.\n🌙 Quiet hours: "
+        f"{_quiet_text(user.quiet_start, user.quiet_end)} (tips and news wait until they end).\n\n"
+        "Choose how often (first row), at what time (next rows) and your quiet hours."
+    )
+    return text, InlineKeyboardMarkup(rows)
 
 
 def _reminders_text(user: User) -> str:
@@ -97,6 +154,21 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
     now = context.deps.clock.now()
     if args == ["tz"]:
         await timezone.ask_timezone(update, context)
+        return
+    if args[:1] in (["tips"], ["tf"], ["th"], ["tq"]):
+        async with context.deps.db.transaction() as session:
+            user = await users.require_user(session, context.actor.id)
+            if args[0] == "tf" and len(args) == 2:
+                tips.set_schedule(user, frequency=args[1], now=now)
+            elif args[0] == "th" and len(args) == 2 and args[1].isdigit():
+                tips.set_schedule(user, hour=int(args[1]), now=now)
+            elif args[0] == "tq" and len(args) == 3 and args[1].isdigit() and args[2].isdigit():
+                tips.set_schedule(user, quiet=(int(args[1]), int(args[2])), now=now)
+            elif args != ["tips"]:
+                raise stale_button()
+            context.actor = user
+        text, keyboard = _tips_view(context.actor)
+        await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args[:1] == ["rem"]:
         if len(args) == 2:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.context import Deps
-from jobs import delivery, horizon, reminders
+from jobs import delivery, horizon, reminders, tips
 
 
 def register_jobs(application: Application, deps: Deps) -> None:
-    """Schedule the dispatcher tick, the reminder tick and the daily horizon extension."""
+    """Schedule the dispatcher, reminder and tip ticks and the daily horizon extension."""
     delivery.register(application, delivery.Dispatcher(application.bot, deps))
     reminders.register(application, deps)
     horizon.register(application)
+    tips.register(application, deps)

@@ -505,6 +505,7 @@ async def mark_attendance(
     booking.attendance = attendance
     booking.attendance_marked_at = now if attendance else None
     booking.updated_at = now
+    await _note_first_class(session, booking, now=now)
     return booking, info
 
 
@@ -524,7 +525,25 @@ async def check_in(
     booking.attendance = Attendance.ATTENDED
     booking.attendance_marked_at = now
     booking.updated_at = now
+    await _note_first_class(session, booking, now=now)
     return info
+
+
+async def _note_first_class(session: AsyncSession, booking: Booking, *, now: dt.datetime) -> None:
+    """A client's first attended class is a moment for a social tip the next day."""
+    from bot.services import tips
+
+    if booking.attendance != Attendance.ATTENDED:
+        return
+    earlier = await session.scalar(
+        select(func.count()).where(
+            Booking.user_id == booking.user_id,
+            Booking.attendance == Attendance.ATTENDED,
+            Booking.id != booking.id,
+        )
+    )
+    if not earlier:
+        await tips.record_moment(session, booking.user_id, "first_class", now=now)
 
 
 def can_check_in(info: SessionInfo, now: dt.datetime) -> bool:

@@ -142,6 +142,7 @@ async def set_timezone(session: AsyncSession, user_id: int, zone: str, *, now: d
     user.awaiting_input = None
     if user.onboarding_step == OnboardingStep.TIMEZONE:
         user.onboarding_step = OnboardingStep.DONE
+        user.onboarded_at = now
     user.updated_at = now
     return user
 

@@ -6,8 +6,25 @@ from sqlalchemy import select
 
 from bot.models import Role, User
 
-CLIENT_MENU = ["start", "help", "classes", "mybookings", "calendar", "settings", "cancel"]
-TRAINER_MENU = [*CLIENT_MENU, "newclass", "myclasses", "schedule", "broadcast"]
+CLIENT_MENU = [
+    "start",
+    "help",
+    "classes",
+    "mybookings",
+    "calendar",
+    "tip",
+    "settings",
+    "cancel",
+]
+TRAINER_MENU = [
+    *CLIENT_MENU,
+    "newclass",
+    "myclasses",
+    "schedule",
+    "broadcast",
+    "tipstats",
+    "addtip",
+]
 
 
 async def role_of(db, user_id: int) -> Role | None:

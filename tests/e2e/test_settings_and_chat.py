@@ -29,6 +29,7 @@ async def test_settings_show_and_change_consent(onboarded, db, clock):
     assert view.button_texts == [
         "🕒 Change time zone",
         "⏰ Change reminders",
+        "💡 Change tips",
         "🚫 Stop storing check-ins",
         "🔕 Mute trainer news",
     ]

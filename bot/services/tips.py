@@ -1,0 +1,662 @@
+"""Tips: which one a client gets, and when, in their own time and never twice in a slot.
+
+Schedule. A client chooses off, weekly, twice a week or daily, and a local hour (10:00 by
+default). The first tip comes the day after onboarding; weekly tips fall on that weekday,
+twice-weekly ones on it and three days later. A slot inside the client's quiet hours moves
+to the end of them. The tick derives due slots from the database each time, and a slot is
+one row per client (unique), so running the tick twice, or on two replicas, sends nothing
+twice. A slot missed for more than LATE_LIMIT (the bot was down) is skipped.
+
+Choice. Tips go round the whole pool (the library plus the client's trainers' own tips)
+without repeats, then the cycle starts again. Two "Not for me" answers in a category lower
+its share. Moments that matter pick the category instead: MOMENT_RULES is the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import insert_ignoring_conflicts
+from bot.models import (
+    Booking,
+    BookingState,
+    ClassSeries,
+    ClassSession,
+    Role,
+    TipDelivery,
+    TipFeedback,
+    TipMoment,
+    TrainerTip,
+    User,
+)
+from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.tip_library import CATEGORIES, MAX_TEXT, MAX_TITLE, Library
+
+FREQUENCIES: dict[str, tuple[int, ...]] = {
+    "off": (),
+    "weekly": (0,),
+    "twice_weekly": (0, 3),
+    "daily": (0, 1, 2, 3, 4, 5, 6),
+}
+LATE_LIMIT = dt.timedelta(hours=12)
+DISLIKES_TO_LOWER = 2
+LOWERED_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class MomentRule:
+    """A moment that calls for a tip: which category, and how many days later."""
+
+    category: str
+    delay_days: int
+
+
+# The rule table: moments that matter get a fitting category instead of the next in turn.
+MOMENT_RULES: dict[str, MomentRule] = {
+    "first_class": MomentRule(category="social", delay_days=1),
+    "low_mood": MomentRule(category="mental", delay_days=0),
+}
+
+
+@dataclass(frozen=True)
+class ChosenTip:
+    """A tip picked for a client, as plain values ready to render."""
+
+    tip_id: str
+    category: str
+    title: str
+    text: str
+    citation: str
+    link: str
+    evidence: str  # "research", "encouragement", or "trainer"
+    trainer_name: str | None = None
+
+
+def in_quiet_hours(hour: int, minute: int, quiet_start: int, quiet_end: int) -> bool:
+    """True when local hour:minute falls in [quiet_start, quiet_end), which may wrap midnight."""
+    if quiet_start == quiet_end:
+        return False
+    now = hour * 60 + minute
+    start, end = quiet_start * 60, quiet_end * 60
+    return start <= now < end if start < end else now >= start or now < end
+
+
+def slot_time(user: User, day: dt.date) -> dt.datetime:
+    """When the tip of `day` goes out (UTC): the chosen local hour, moved to the end of the
+    quiet hours if it falls inside them."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    at = dt.datetime.combine(day, dt.time(user.tip_hour), tzinfo=zone)
+    if in_quiet_hours(at.hour, 0, user.quiet_start, user.quiet_end):
+        end_day = day if user.quiet_end > at.hour else day + dt.timedelta(days=1)
+        at = dt.datetime.combine(end_day, dt.time(user.quiet_end), tzinfo=zone)
+    return at.astimezone(dt.UTC)
+
+
+def first_tip_day(user: User) -> dt.date | None:
+    """The day after onboarding, in the user's zone (None before onboarding)."""
+    if user.onboarded_at is None:
+        return None
+    zone = ZoneInfo(user.timezone or "UTC")
+    return user.onboarded_at.astimezone(zone).date() + dt.timedelta(days=1)
+
+
+def is_slot_day(user: User, day: dt.date) -> bool:
+    """True when the user's frequency puts a tip on `day`."""
+    first = first_tip_day(user)
+    offsets = FREQUENCIES.get(user.tip_frequency, ())
+    if first is None or day < first or not offsets:
+        return False
+    return (day - first).days % 7 in offsets
+
+
+def due_slot(user: User, now: dt.datetime) -> str | None:
+    """The user's slot that is due at `now` ("2026-11-28"), if any: its time has come, it is
+    not more than LATE_LIMIT ago, and now is not inside their quiet hours."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    local = now.astimezone(zone)
+    if in_quiet_hours(local.hour, local.minute, user.quiet_start, user.quiet_end):
+        return None
+    for back in (0, 1):
+        day = local.date() - dt.timedelta(days=back)
+        if is_slot_day(user, day):
+            at = slot_time(user, day)
+            if at <= now < at + LATE_LIMIT:
+                return day.isoformat()
+    return None
+
+
+def next_slot(user: User, now: dt.datetime) -> dt.datetime | None:
+    """When the user's next scheduled tip goes out (for /settings), or None when off."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    today = now.astimezone(zone).date()
+    for ahead in range(0, 15):
+        day = today + dt.timedelta(days=ahead)
+        if is_slot_day(user, day) and slot_time(user, day) > now:
+            return slot_time(user, day)
+    return None
+
+
+# --------------------------------------------------------------------- choosing
+
+
+async def _trainer_tips(session: AsyncSession, user_id: int) -> list[tuple[TrainerTip, str]]:
+    """Tips written by the trainers whose classes the user booked, with the trainer's name."""
+    trainers = (
+        select(ClassSeries.trainer_id)
+        .join(ClassSession, ClassSession.series_id == ClassSeries.id)
+        .join(Booking, Booking.session_id == ClassSession.id)
+        .where(
+            Booking.user_id == user_id,
+            (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None),
+        )
+    )
+    rows = await session.execute(
+        select(TrainerTip, User.first_name)
+        .join(User, TrainerTip.trainer_id == User.id)
+        .where(TrainerTip.trainer_id.in_(trainers))
+        .order_by(TrainerTip.id)
+    )
+    return [(tip, name) for tip, name in rows]
+
+
+def trainer_tip_id(tip: TrainerTip) -> str:
+    """The id a trainer's tip has among deliveries and feedback."""
+    return f"trainer-{tip.id}"
+
+
+async def _pool(session: AsyncSession, user_id: int, library: Library) -> list[ChosenTip]:
+    pool = [
+        ChosenTip(
+            tip_id=tip.id,
+            category=tip.category,
+            title=tip.title,
+            text=tip.text,
+            citation=library.references[tip.reference].citation,
+            link=library.references[tip.reference].link,
+            evidence=library.references[tip.reference].evidence,
+        )
+        for tip in library.tips
+    ]
+    for tip, name in await _trainer_tips(session, user_id):
+        pool.append(
+            ChosenTip(
+                tip_id=trainer_tip_id(tip),
+                category=tip.category,
+                title=tip.title,
+                text=tip.text,
+                citation=f"Source chosen by {name}",
+                link=tip.source_url,
+                evidence="trainer",
+                trainer_name=name,
+            )
+        )
+    return pool
+
+
+async def category_weights(session: AsyncSession, user_id: int) -> dict[str, float]:
+    """Each category's share for the user: lower after two "Not for me" answers in it."""
+    rows = await session.execute(
+        select(TipFeedback.category, func.count())
+        .where(TipFeedback.user_id == user_id, TipFeedback.helpful.is_(False))
+        .group_by(TipFeedback.category)
+    )
+    dislikes = dict(rows.all())
+    return {
+        category: LOWERED_WEIGHT if dislikes.get(category, 0) >= DISLIKES_TO_LOWER else 1.0
+        for category in CATEGORIES
+    }
+
+
+async def choose(
+    session: AsyncSession,
+    user_id: int,
+    library: Library,
+    *,
+    category: str | None,
+    seed: str,
+) -> tuple[ChosenTip, int]:
+    """Pick the user's next tip and the cycle it belongs to.
+
+    No tip repeats until the user has seen the whole pool; then a new cycle starts. With
+    `category` (a moment), a tip of that category; otherwise a category drawn by weight.
+    """
+    pool = await _pool(session, user_id, library)
+    cycle = (
+        await session.scalar(
+            select(func.max(TipDelivery.cycle)).where(TipDelivery.user_id == user_id)
+        )
+        or 0
+    )
+    seen = set(
+        await session.scalars(
+            select(TipDelivery.tip_id).where(
+                TipDelivery.user_id == user_id, TipDelivery.cycle == cycle
+            )
+        )
+    )
+    unseen = [tip for tip in pool if tip.tip_id not in seen]
+    if not unseen:
+        cycle += 1
+        unseen = pool
+    rng = random.Random(seed)
+    if category is not None:
+        fitting = [tip for tip in unseen if tip.category == category] or [
+            tip for tip in pool if tip.category == category
+        ]
+        if fitting:
+            return fitting[0], cycle
+    weights = await category_weights(session, user_id)
+    present = sorted({tip.category for tip in unseen})
+    picked = rng.choices(present, weights=[weights[c] for c in present])[0]
+    return next(tip for tip in unseen if tip.category == picked), cycle
+
+
+async def record(
+    session: AsyncSession,
+    user_id: int,
+    tip: ChosenTip,
+    *,
+    cycle: int,
+    slot: str,
+    reason: str,
+    now: dt.datetime,
+) -> bool:
+    """Record a delivery for the slot; False if the slot already had its tip."""
+    inserted = await insert_ignoring_conflicts(
+        session,
+        TipDelivery.__table__,
+        [
+            {
+                "user_id": user_id,
+                "tip_id": tip.tip_id,
+                "category": tip.category,
+                "slot": slot,
+                "reason": reason,
+                "cycle": cycle,
+                "sent_at": now,
+            }
+        ],
+        ["user_id", "slot"],
+    )
+    return bool(inserted)
+
+
+# --------------------------------------------------------------------- due tips
+
+
+@dataclass(frozen=True)
+class DueTip:
+    """A tip to send now: to whom, for which slot, picked how."""
+
+    user: User
+    slot: str
+    reason: str
+    tip: ChosenTip
+    cycle: int
+
+
+async def due_tips(session: AsyncSession, library: Library, *, now: dt.datetime) -> list[DueTip]:
+    """Every tip due now, recorded (so a second run finds nothing): scheduled slots and
+    moments whose day has come, for clients with tips on who can be reached."""
+    people = list(
+        await session.scalars(
+            select(User).where(
+                User.role == Role.CLIENT,
+                User.onboarded_at.is_not(None),
+                User.blocked_at.is_(None),
+                User.tip_frequency != "off",
+            )
+        )
+    )
+    wanted: dict[int, tuple[str, str, str | None, TipMoment | None]] = {}
+    for person in people:
+        slot = due_slot(person, now)
+        if slot is not None:
+            wanted[person.id] = (slot, "scheduled", None, None)
+    for moment, person in await _due_moments(session, people, now):
+        if not _moment_time(person, moment, now):
+            continue
+        wanted[person.id] = (
+            f"moment:{moment.moment}:{moment.due_on.isoformat()}",
+            moment.moment,
+            moment.category,
+            moment,
+        )
+    if not wanted:
+        return []
+    taken = set(
+        (
+            await session.execute(
+                select(TipDelivery.user_id, TipDelivery.slot).where(
+                    TipDelivery.user_id.in_(list(wanted)),
+                    TipDelivery.slot.in_({slot for slot, _, _, _ in wanted.values()}),
+                )
+            )
+        ).all()
+    )
+    by_id = {person.id: person for person in people}
+    found = []
+    for user_id, (slot, reason, category, moment) in wanted.items():
+        if (user_id, slot) in taken:
+            continue
+        tip, cycle = await choose(
+            session, user_id, library, category=category, seed=f"{user_id}:{slot}"
+        )
+        if not await record(session, user_id, tip, cycle=cycle, slot=slot, reason=reason, now=now):
+            continue
+        if moment is not None:
+            moment.used_at = now
+        found.append(DueTip(user=by_id[user_id], slot=slot, reason=reason, tip=tip, cycle=cycle))
+    return found
+
+
+async def _due_moments(
+    session: AsyncSession, people: Iterable[User], now: dt.datetime
+) -> list[tuple[TipMoment, User]]:
+    by_id = {person.id: person for person in people}
+    if not by_id:
+        return []
+    rows = await session.scalars(
+        select(TipMoment).where(
+            TipMoment.used_at.is_(None),
+            TipMoment.user_id.in_(list(by_id)),
+            TipMoment.due_on <= now.date() + dt.timedelta(days=1),
+        )
+    )
+    return [(moment, by_id[moment.user_id]) for moment in rows]
+
+
+def _moment_time(user: User, moment: TipMoment, now: dt.datetime) -> bool:
+    """A moment's tip goes at the user's tip hour on its day (or later that day)."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    local = now.astimezone(zone)
+    if in_quiet_hours(local.hour, local.minute, user.quiet_start, user.quiet_end):
+        return False
+    return moment.due_on <= local.date() and slot_time(user, moment.due_on) <= now
+
+
+async def record_moment(
+    session: AsyncSession, user_id: int, moment: str, *, now: dt.datetime
+) -> None:
+    """Note a moment that calls for a fitting tip (see MOMENT_RULES); once per day."""
+    rule = MOMENT_RULES[moment]
+    user = await session.get(User, user_id)
+    zone = ZoneInfo(user.timezone or "UTC") if user else dt.UTC
+    due_on = now.astimezone(zone).date() + dt.timedelta(days=rule.delay_days)
+    await insert_ignoring_conflicts(
+        session,
+        TipMoment.__table__,
+        [
+            {
+                "user_id": user_id,
+                "moment": moment,
+                "category": rule.category,
+                "due_on": due_on,
+                "created_at": now,
+            }
+        ],
+        ["user_id", "moment", "due_on"],
+    )
+
+
+async def tip_now(
+    session: AsyncSession, user: User, library: Library, *, now: dt.datetime
+) -> ChosenTip:
+    """/tip: pick the next tip for the user now; it counts as seen."""
+    tip, cycle = await choose(session, user.id, library, category=None, seed=f"{user.id}:{now}")
+    await record(
+        session,
+        user.id,
+        tip,
+        cycle=cycle,
+        slot=f"now:{now.isoformat()}",
+        reason="on_demand",
+        now=now,
+    )
+    return tip
+
+
+# --------------------------------------------------------------------- feedback and settings
+
+
+async def answer(
+    session: AsyncSession,
+    user_id: int,
+    tip_id: str,
+    helpful: bool,
+    library: Library,
+    *,
+    now: dt.datetime,
+) -> None:
+    """Record "Helpful" or "Not for me" once per client and tip (a second press changes it)."""
+    category = await _category_of(session, tip_id, library)
+    await insert_ignoring_conflicts(
+        session,
+        TipFeedback.__table__,
+        [
+            {
+                "user_id": user_id,
+                "tip_id": tip_id,
+                "category": category,
+                "helpful": helpful,
+                "answered_at": now,
+            }
+        ],
+        ["user_id", "tip_id"],
+    )
+    feedback = await session.scalar(
+        select(TipFeedback)
+        .where(TipFeedback.user_id == user_id, TipFeedback.tip_id == tip_id)
+        .execution_options(populate_existing=True)
+    )
+    feedback.helpful = helpful
+    feedback.answered_at = now
+
+
+async def _category_of(session: AsyncSession, tip_id: str, library: Library) -> str:
+    tip = library.tip(tip_id)
+    if tip is not None:
+        return tip.category
+    if tip_id.startswith("trainer-") and tip_id[8:].isdigit():
+        own = await session.get(TrainerTip, int(tip_id[8:]))
+        if own is not None:
+            return own.category
+    raise InvalidInput("That tip no longer exists.")
+
+
+def set_schedule(
+    user: User,
+    *,
+    frequency: str | None = None,
+    hour: int | None = None,
+    quiet: tuple[int, int] | None = None,
+    now: dt.datetime,
+) -> None:
+    """Change how often and when tips come, and the quiet hours."""
+    if frequency is not None:
+        if frequency not in FREQUENCIES:
+            raise InvalidInput("Choose off, weekly, twice a week or daily.")
+        user.tip_frequency = frequency
+    if hour is not None:
+        if not 0 <= hour <= 23:
+            raise InvalidInput("The hour must be from 0 to 23.")
+        user.tip_hour = hour
+    if quiet is not None:
+        start, end = quiet
+        if not (0 <= start <= 23 and 0 <= end <= 23):
+            raise InvalidInput("Quiet hours go from 0 to 23.")
+        user.quiet_start, user.quiet_end = start, end
+    user.updated_at = now
+
+
+# --------------------------------------------------------------------- trainers
+
+
+def check_trainer_tip(title: str, text: str, category: str, source: str) -> None:
+    """The same checks as the library's, and a source link, which is required."""
+    if not 3 <= len(title.strip()) <= MAX_TITLE:
+        raise InvalidInput(f"The title needs 3 to {MAX_TITLE} characters.")
+    if not 20 <= len(text.strip()) <= MAX_TEXT:
+        raise InvalidInput(f"The tip needs 20 to {MAX_TEXT} characters ({len(text.strip())} now).")
+    if "<" in text + title or ">" in text + title:
+        raise InvalidInput("Please write plain text, without < or >.")
+    if category not in CATEGORIES:
+        raise InvalidInput("Choose one of the four categories.")
+    source = source.strip()
+    if not (
+        source.startswith(("https://", "http://")) and " " not in source and len(source) <= 500
+    ):
+        raise InvalidInput(
+            "A tip needs its source: send a link starting with https:// to the study or page "
+            "it rests on."
+        )
+
+
+async def add_trainer_tip(
+    session: AsyncSession,
+    trainer: User,
+    *,
+    title: str,
+    text: str,
+    category: str,
+    source: str,
+    now: dt.datetime,
+) -> TrainerTip:
+    """Save a trainer's own tip; it goes to their own clients only."""
+    if not trainer.role.at_least(Role.TRAINER):
+        raise NotAllowed("Only trainers can add tips.")
+    check_trainer_tip(title, text, category, source)
+    tip = TrainerTip(
+        trainer_id=trainer.id,
+        category=category,
+        title=title.strip(),
+        text=text.strip(),
+        source_url=source.strip(),
+        created_at=now,
+    )
+    session.add(tip)
+    await session.flush()
+    return tip
+
+
+@dataclass(frozen=True)
+class TipStats:
+    """How one tip did among a trainer's clients."""
+
+    tip_id: str
+    title: str
+    category: str
+    sent: int
+    helpful: int
+    not_for_me: int
+
+
+async def stats(session: AsyncSession, trainer: User, library: Library) -> list[TipStats]:
+    """For each tip: how often it reached the trainer's clients (an admin: all clients), and
+    how they answered."""
+    clients = select(User.id).where(User.role == Role.CLIENT)
+    if trainer.role != Role.ADMIN:
+        clients = (
+            select(Booking.user_id)
+            .join(ClassSession, Booking.session_id == ClassSession.id)
+            .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+            .where(ClassSeries.trainer_id == trainer.id)
+        )
+    sent = Counter(
+        dict(
+            (
+                await session.execute(
+                    select(TipDelivery.tip_id, func.count())
+                    .where(TipDelivery.user_id.in_(clients))
+                    .group_by(TipDelivery.tip_id)
+                )
+            ).all()
+        )
+    )
+    answers = (
+        await session.execute(
+            select(TipFeedback.tip_id, TipFeedback.helpful, func.count())
+            .where(TipFeedback.user_id.in_(clients))
+            .group_by(TipFeedback.tip_id, TipFeedback.helpful)
+        )
+    ).all()
+    helpful = Counter({tip_id: n for tip_id, yes, n in answers if yes})
+    unhelpful = Counter({tip_id: n for tip_id, yes, n in answers if not yes})
+    found = [
+        TipStats(tip.id, tip.title, tip.category, sent[tip.id], helpful[tip.id], unhelpful[tip.id])
+        for tip in library.tips
+    ]
+    own = await session.scalars(select(TrainerTip).where(TrainerTip.trainer_id == trainer.id))
+    for tip in own:
+        key = trainer_tip_id(tip)
+        found.append(
+            TipStats(key, tip.title, tip.category, sent[key], helpful[key], unhelpful[key])
+        )
+    return found
+
+
+# --------------------------------------------------------------------- community groups
+
+GROUP_POST_WEEKDAY = 0  # Monday
+GROUP_POST_HOUR = 10
+
+
+@dataclass(frozen=True)
+class GroupPost:
+    """The weekly "why we move together" post for one linked group."""
+
+    chat_id: int
+    week: str  # "2026-W48"
+    tip: ChosenTip
+
+
+async def weekly_group_posts(
+    session: AsyncSession, library: Library, *, now: dt.datetime
+) -> list[GroupPost]:
+    """Each linked community group's post for this week, once Monday 10:00 has come in the
+    zone of its (first) class. Social tips only, and never anything about a person. Until
+    groups are linked (/linkgroup) there is nothing to do."""
+    from bot.models import Group, GroupLink
+
+    rows = await session.execute(
+        select(Group.chat_id, func.min(ClassSeries.timezone))
+        .join(GroupLink, GroupLink.group_id == Group.id)
+        .join(ClassSeries, GroupLink.series_id == ClassSeries.id)
+        .where(Group.bot_removed_at.is_(None))
+        .group_by(Group.chat_id)
+    )
+    social = [tip for tip in library.tips if tip.category == "social"]
+    posts = []
+    for chat_id, zone in rows:
+        local = now.astimezone(ZoneInfo(zone))
+        monday = local.date() - dt.timedelta(days=local.weekday())
+        start = dt.datetime.combine(monday, dt.time(GROUP_POST_HOUR), tzinfo=ZoneInfo(zone))
+        if now < start:
+            continue
+        year, week, _ = monday.isocalendar()
+        entry = social[(year * 53 + week) % len(social)]
+        reference = library.references[entry.reference]
+        posts.append(
+            GroupPost(
+                chat_id=chat_id,
+                week=f"{year}-W{week:02d}",
+                tip=ChosenTip(
+                    tip_id=entry.id,
+                    category=entry.category,
+                    title=entry.title,
+                    text=entry.text,
+                    citation=reference.citation,
+                    link=reference.link,
+                    evidence=reference.evidence,
+                ),
+            )
+        )
+    return posts

@@ -1,0 +1,63 @@
+"""The tip tick: queue the tips that fell due, and the weekly post of each linked group."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application
+
+from bot.context import BotContext, Deps
+from bot.models import Priority
+from bot.services import outbox, tips
+from handlers.tips import markup_dict, render, render_group_post
+
+log = logging.getLogger(__name__)
+
+
+async def queue_due_tips(deps: Deps) -> int:
+    """One tick: every due tip and group post, recorded and queued in one transaction."""
+    now = deps.clock.now()
+    notices = []
+    async with deps.db.transaction() as session:
+        for due in await tips.due_tips(session, deps.library, now=now):
+            text, keyboard = render(due.tip)
+            notices.append(
+                outbox.Notice(
+                    chat_id=due.user.id,
+                    text=text,
+                    dedupe_key=f"tip:{due.user.id}:{due.slot}",
+                    kind="tip",
+                    priority=Priority.BACKGROUND,
+                    reply_markup=markup_dict(keyboard),
+                )
+            )
+        for post in await tips.weekly_group_posts(session, deps.library, now=now):
+            notices.append(
+                outbox.Notice(
+                    chat_id=post.chat_id,
+                    text=render_group_post(post.tip),
+                    dedupe_key=f"group-tip:{post.chat_id}:{post.week}",
+                    kind="group_tip",
+                    priority=Priority.BACKGROUND,
+                )
+            )
+        queued = await outbox.enqueue(session, notices, now=now)
+    if queued:
+        log.info("queued %d tips", queued)
+    return queued
+
+
+async def tick(context: BotContext) -> None:
+    """The JobQueue callback."""
+    await queue_due_tips(context.deps)
+
+
+def register(application: Application, deps: Deps) -> None:
+    """Run the tick every TIP_TICK_SECONDS."""
+    application.job_queue.run_repeating(
+        tick,
+        interval=deps.settings.tip_tick_seconds,
+        first=1.0,
+        name="tips",
+        job_kwargs={"max_instances": 1},
+    )
