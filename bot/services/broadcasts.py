@@ -193,7 +193,7 @@ async def queue(
     if broadcast.state != BroadcastState.DRAFT:
         raise InvalidInput("This broadcast has already been sent.")
     people = await recipients(session, actor, broadcast.audience)
-    await _send(session, broadcast, [(user.id, broadcast.text, None) for user in people], now=now)
+    await _send(session, broadcast, [(user, broadcast.text, None) for user in people], now=now)
     return broadcast
 
 
@@ -216,7 +216,7 @@ async def queue_personal(
     session.add(broadcast)
     await session.flush()
     people = await recipients(session, actor, audience_key)
-    messages = [(user.id, *personalise(user)) for user in people]
+    messages = [(user, *personalise(user)) for user in people]
     await _send(session, broadcast, messages, now=now)
     return broadcast
 
@@ -224,21 +224,25 @@ async def queue_personal(
 async def _send(
     session: AsyncSession,
     broadcast: Broadcast,
-    messages: list[tuple[int, str, dict[str, Any] | None]],
+    messages: list[tuple[User, str, dict[str, Any] | None]],
     *,
     now: dt.datetime,
 ) -> None:
+    from bot.services.tips import quiet_until
+
+    # News waits for the end of each recipient's quiet hours.
     notices = [
         outbox.Notice(
-            chat_id=user_id,
+            chat_id=user.id,
             text=text,
-            dedupe_key=f"broadcast:{broadcast.id}:{user_id}",
+            dedupe_key=f"broadcast:{broadcast.id}:{user.id}",
             kind="broadcast",
             priority=Priority.BROADCAST,
             broadcast_id=broadcast.id,
             reply_markup=markup,
+            not_before=quiet_until(user, now),
         )
-        for user_id, text, markup in messages
+        for user, text, markup in messages
     ]
     broadcast.recipient_count = await outbox.enqueue(session, notices, now=now)
     broadcast.state = BroadcastState.QUEUED if broadcast.recipient_count else BroadcastState.DONE

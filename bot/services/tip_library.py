@@ -102,8 +102,11 @@ def _entries(path: Path, table: str) -> list[tuple[int, dict]]:
     return list(enumerate(entries, start=1))
 
 
-def load_library(tips_path: Path = TIPS_FILE, references_path: Path = REFERENCES_FILE) -> Library:
-    """Read and check the library; raise LibraryError naming the file, entry and problem."""
+def load_library(tips_path: Path | None = None, references_path: Path | None = None) -> Library:
+    """Read and check the library (by default bot/content/tips.toml and references.toml);
+    raise LibraryError naming the file, the entry and the problem."""
+    tips_path = tips_path or TIPS_FILE
+    references_path = references_path or REFERENCES_FILE
     references: dict[str, Reference] = {}
     for number, raw in _entries(references_path, "reference"):
         name = f"reference {raw.get('key', '?')!r} (entry {number})"

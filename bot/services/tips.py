@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,6 +88,16 @@ def in_quiet_hours(hour: int, minute: int, quiet_start: int, quiet_end: int) -> 
     now = hour * 60 + minute
     start, end = quiet_start * 60, quiet_end * 60
     return start <= now < end if start < end else now >= start or now < end
+
+
+def quiet_until(user: User, now: dt.datetime) -> dt.datetime | None:
+    """The end of the user's quiet hours if `now` falls inside them, else None."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    local = now.astimezone(zone)
+    if not in_quiet_hours(local.hour, local.minute, user.quiet_start, user.quiet_end):
+        return None
+    day = local.date() if local.hour < user.quiet_end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(user.quiet_end), tzinfo=zone).astimezone(dt.UTC)
 
 
 def slot_time(user: User, day: dt.date) -> dt.datetime:
@@ -417,7 +428,7 @@ async def tip_now(
         user.id,
         tip,
         cycle=cycle,
-        slot=f"now:{now.isoformat()}",
+        slot=f"now:{now.isoformat()}:{uuid.uuid4().hex[:8]}",
         reason="on_demand",
         now=now,
     )

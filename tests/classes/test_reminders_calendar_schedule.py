@@ -185,6 +185,8 @@ async def test_schedule_goes_to_the_class_with_book_buttons_in_each_zone(
     newcomer = await client("Neo")
     await book(ann, found[0].id)
     await book(nina, found[1].id)
+    # 14:00 UTC: morning in New York, so nobody is inside their quiet hours.
+    clock.advance(dt.timedelta(hours=5))
 
     await tess.send("/schedule")
     await tess.press(await tess.expect("Which week's schedule"), "Next week")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from sqlalchemy import func, select
 
@@ -257,3 +258,20 @@ async def test_muted_clients_get_no_broadcasts_but_urgent_notices(
             now=clock.now(),
         )
     await quiet.expect("Tonight's class is cancelled")
+
+
+async def test_news_waits_for_the_end_of_quiet_hours(onboarded, admin_id, tg, db, clock):
+    admin = await onboarded("Ada", id=admin_id)
+    early = tg.user("Nina")
+    from tests.harness import onboard
+
+    await onboard(early, zone="New York")  # 04:00 there: inside the 21:00-08:00 quiet hours
+    await admin.send("/broadcast")
+    await admin.press(await admin.expect("Who should"), "All clients")
+    await admin.send("Good morning news")
+    await admin.expect("Preview")
+    await admin.press(await admin.expect("Good morning news"), "Send to 1")
+    await admin.expect("Broadcast to All clients")
+    await early.expect_nothing(within=1.0)
+    clock.advance(dt.timedelta(hours=4, minutes=1))  # 08:01 in New York
+    await early.expect("Good morning news", timeout=10)
