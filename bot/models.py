@@ -143,6 +143,15 @@ class User(Base):
     tip_hour: Mapped[int] = mapped_column(SmallInteger, default=10, server_default="10")
     quiet_start: Mapped[int] = mapped_column(SmallInteger, default=21, server_default="21")
     quiet_end: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
+    # Check-ins: whether the trainer may see them, and when the weekly prompt comes (local).
+    trainer_sees_checkins: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    checkin_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    checkin_hour: Mapped[int] = mapped_column(SmallInteger, default=9, server_default="9")
+    # Milestones may be announced in the class's group only if the client says so.
+    share_milestones: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    buddy_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -478,3 +487,68 @@ class GroupLink(Base):
     )
     linked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime]
+
+
+class CheckIn(Base):
+    """A client's wellbeing check-in: health data, stored only with consent.
+
+    One per client and local day: answering again the same day replaces it.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("user_id", "day", name="uq_checkins_user_day"),
+        CheckConstraint("mood BETWEEN 1 AND 5", name="mood"),
+        CheckConstraint("energy BETWEEN 1 AND 5", name="energy"),
+        CheckConstraint("pain BETWEEN 0 AND 10", name="pain"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    mood: Mapped[int] = mapped_column(SmallInteger)
+    energy: Mapped[int] = mapped_column(SmallInteger)
+    pain: Mapped[int] = mapped_column(SmallInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    # What asked for it: "weekly", "class" (after a session) or "self" (/checkin).
+    prompt: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class Milestone(Base):
+    """A milestone a client reached: "classes-1", "classes-5", …, "weeks-4"."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_milestones_user_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reached_at: Mapped[dt.datetime]
+
+
+class BuddyPair(Base):
+    """A week's pairing (or trio) of opted-in members of one class."""
+
+    __tablename__ = "buddy_pairs"
+    __table_args__ = (Index("ix_buddy_pairs_series_week", "series_id", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("class_series.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))  # "2026-W48"
+    created_at: Mapped[dt.datetime]
+
+
+class BuddyMember(Base):
+    """A member of a buddy pair, and their answer to "Did you two connect?"."""
+
+    __tablename__ = "buddy_members"
+    __table_args__ = (UniqueConstraint("pair_id", "user_id", name="uq_buddy_members"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("buddy_pairs.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    connected: Mapped[bool | None] = mapped_column(Boolean)

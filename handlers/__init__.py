@@ -6,8 +6,11 @@ from telegram.ext import Application
 
 from handlers import (
     broadcasts,
+    buddies,
     calendar,
+    checkins,
     classes,
+    community,
     conversation,
     errors,
     membership,
@@ -15,6 +18,7 @@ from handlers import (
     myclasses,
     newclass,
     onboarding,
+    privacy,
     schedule,
     settings,
     staff,
@@ -37,6 +41,10 @@ def register_handlers(application: Application) -> None:
     schedule.register(application)
     calendar.register(application)
     tips.register(application)
+    checkins.register(application)
+    community.register(application)
+    buddies.register(application)
+    privacy.register(application)
     membership.register(application)
     conversation.register(application)
     # Last: what nothing above took.

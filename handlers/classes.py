@@ -17,6 +17,7 @@ from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.formatting import duration, places, short_when, zone_of
 from handlers.guards import command, guard
 from handlers.keyboards import button, column
+from handlers.myclasses import after_attendance
 from handlers.replies import answer_query, edit_or_send, respond
 
 LIST = "cl"
@@ -273,6 +274,7 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
     elif action == "here":
         async with context.deps.db.transaction() as session:
             info = await bookings.check_in(session, user_id, booking_id, now=now)
+            await after_attendance(session, user_id, info.series.id, now=now)
         await answer_query(update, context, "✋ Thanks, you're checked in!")
         await respond(
             update,
@@ -288,6 +290,12 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
         await update.callback_query.edit_message_reply_markup(None)
     else:
         raise stale_button()
+
+
+async def show_session(update: Update, context: BotContext, session_id: int) -> None:
+    """A session's detail view as a new message (from a deep link in a group post)."""
+    text, keyboard = await _detail(context, session_id)
+    await respond(update, context, text, reply_markup=keyboard)
 
 
 def register(application: Application) -> None:

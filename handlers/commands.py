@@ -27,6 +27,7 @@ class Where(enum.Enum):
 
     PRIVATE = "private"
     ANYWHERE = "anywhere"
+    GROUP = "group"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("mybookings", "Your booked classes: cancel or check in"),
     CommandSpec("calendar", "Your classes as a calendar file"),
     CommandSpec("tip", "A short tip on why moving helps body and mind"),
+    CommandSpec("checkin", "Check in: mood, energy, pain (private)"),
+    CommandSpec("progress", "Your progress chart and milestones"),
+    CommandSpec("buddy", "Get paired with a class buddy each week"),
+    CommandSpec("privacy", "What is stored; export or delete your data"),
     CommandSpec("settings", "Your time zone, reminders, privacy and notifications"),
     CommandSpec("cancel", "Stop what you are doing"),
     CommandSpec("newclass", "Create a weekly class or a one-off session", role=Role.TRAINER),
@@ -56,6 +61,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("broadcast", "Send a message to your clients", role=Role.TRAINER),
     CommandSpec("tipstats", "How tips land with your clients", role=Role.TRAINER),
     CommandSpec("addtip", "Write a tip of your own, with its source", role=Role.TRAINER),
+    CommandSpec("clients", "Your clients' check-ins (those who allow it)", role=Role.TRAINER),
+    CommandSpec("linkgroup", "Link this group to your class", role=Role.TRAINER, where=Where.GROUP),
+    CommandSpec(
+        "unlinkgroup", "Unlink this group from your classes", role=Role.TRAINER, where=Where.GROUP
+    ),
     CommandSpec("trainer", "Add, remove or list trainers", role=Role.ADMIN),
 )
 
@@ -69,11 +79,8 @@ def command_spec(name: str) -> CommandSpec:
 
 def visible_commands(role: Role, *, private: bool) -> list[CommandSpec]:
     """The commands a person with `role` can use in a private chat or in a group."""
-    return [
-        spec
-        for spec in COMMANDS
-        if role.at_least(spec.role) and (private or spec.where == Where.ANYWHERE)
-    ]
+    allowed = (Where.PRIVATE, Where.ANYWHERE) if private else (Where.GROUP, Where.ANYWHERE)
+    return [spec for spec in COMMANDS if role.at_least(spec.role) and spec.where in allowed]
 
 
 def help_lines(specs: Iterable[CommandSpec]) -> str:

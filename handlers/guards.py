@@ -25,6 +25,7 @@ def guard(
     role: Role = Role.CLIENT,
     *,
     private: bool = False,
+    group_only: bool = False,
     needs_start: bool = True,
     deep_link_payload: str = "",
 ) -> Callable[[Callback], Callback]:
@@ -43,6 +44,15 @@ def guard(
             person = update.effective_user
             chat = update.effective_chat
             if person is None or chat is None:
+                return
+            if group_only and chat.type == ChatType.PRIVATE:
+                await respond(
+                    update,
+                    context,
+                    "That one works in your class's Telegram group: add me there and send it "
+                    "in the group.",
+                    alert=update.callback_query is not None,
+                )
                 return
             if private and chat.type != ChatType.PRIVATE:
                 await respond(
@@ -91,6 +101,7 @@ def command(name: str, callback: Callback) -> CommandHandler[BotContext, None]:
     wrapped = guard(
         spec.role,
         private=spec.where == Where.PRIVATE,
+        group_only=spec.where == Where.GROUP,
         needs_start=spec.needs_start,
         deep_link_payload=name,
     )(callback)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.models import Attendance, BookingState, Role, SessionState
-from bot.services import bookings, classes, users
+from bot.services import bookings, classes, outbox, progress, users
 from bot.services.errors import InvalidInput
 from handlers import conversation, notices
 from handlers.callbacks import pack, pattern, stale_button, unpack
@@ -230,7 +232,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif action == "m" and len(rest) == 2:
         mark = Attendance.ATTENDED if rest[1] == "a" else Attendance.NO_SHOW
         async with context.deps.db.transaction() as session:
-            _, info = await bookings.mark_attendance(session, context.actor, number, mark, now=now)
+            marked, info = await bookings.mark_attendance(
+                session, context.actor, number, mark, now=now
+            )
+            await after_attendance(session, marked.user_id, info.series.id, now=now)
         text, keyboard = await _attendance_view(context, info.session.id)
     elif action == "ser":
         text, keyboard = await _series_view(context, number)
@@ -451,6 +456,22 @@ async def _apply_change(
         context,
         done,
         reply_markup=column(button("« Session", pack(PREFIX, "s", session_id))),
+    )
+
+
+async def after_attendance(
+    session: AsyncSession, user_id: int, series_id: int, *, now: dt.datetime
+) -> None:
+    """What a new attendance mark may bring: milestones, or after two no-shows in a row a
+    warm word for the client and a nudge for their buddy."""
+    from handlers.buddies import missed_twice_notices
+    from handlers.community import tell_milestones
+
+    await tell_milestones(
+        session, user_id, await progress.new_milestones(session, user_id, now=now), now=now
+    )
+    await outbox.enqueue(
+        session, await missed_twice_notices(session, user_id, series_id, now=now), now=now
     )
 
 

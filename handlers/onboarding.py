@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.models import OnboardingStep, Role, User
 from bot.services import users
-from handlers import menu, settings, timezone
+from handlers import checkins, classes, menu, settings, timezone
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.commands import help_lines, publish_menu_for, visible_commands
 from handlers.guards import command, guard
@@ -20,7 +20,11 @@ from handlers.replies import edit_or_send, respond
 CONSENT = "consent"
 
 # /start payloads of deep links from groups, and what they open once onboarding is done.
-DEEP_LINKS = {"settings": settings.show_settings, "help": menu.show_help}
+DEEP_LINKS = {
+    "settings": settings.show_settings,
+    "help": menu.show_help,
+    "checkin": checkins.checkin_command,
+}
 
 WELCOME = (
     "👋 Hi {name}! I'm the assistant of your exercise-therapy practice. With me you can:\n\n"
@@ -97,6 +101,9 @@ async def start(update: Update, context: BotContext) -> None:
     elif context.args and context.args[0] in DEEP_LINKS:
         # Came from a "message me privately" link in a group: go where they were heading.
         await DEEP_LINKS[context.args[0]](update, context)
+    elif context.args and context.args[0].startswith("book-") and context.args[0][5:].isdigit():
+        # A Book button in a group: show that session, with its Book button, privately.
+        await classes.show_session(update, context, int(context.args[0][5:]))
     else:
         await respond(update, context, main_menu_text(user))
 

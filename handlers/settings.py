@@ -15,6 +15,7 @@ from bot.services.timezones import describe_zone
 from handlers import timezone
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
+from handlers.formatting import WEEKDAYS
 from handlers.keyboards import button, column, grid
 from handlers.replies import edit_or_send, respond
 
@@ -44,7 +45,9 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         f"⏰ Reminders: {_reminders_text(user)}\n"
         f"💡 Tips: {_tips_text(user)}; "
         f"quiet hours {_quiet_text(user.quiet_start, user.quiet_end)}\n"
-        f"📝 Wellbeing check-ins: {consent_text}\n"
+        f"📝 Wellbeing check-ins: {consent_text}"
+        + (f" ({_checkin_text(user)})" if user.wellbeing_consent else "")
+        + "\n"
         f"📣 Trainer news: {news_text}\n\n"
         f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
     )
@@ -52,6 +55,7 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         button("🕒 Change time zone", pack(PREFIX, "tz")),
         button("⏰ Change reminders", pack(PREFIX, "rem")),
         button("💡 Change tips", pack(PREFIX, "tips")),
+        button("📝 Check-in choices", pack(PREFIX, "ci")),
         consent_button,
         news_button,
     )
@@ -107,6 +111,49 @@ def _tips_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
         f"💡 <b>Tips</b>: {_tips_text(user)}.\n🌙 Quiet hours: "
         f"{_quiet_text(user.quiet_start, user.quiet_end)} (tips and news wait until they end).\n\n"
         "Choose how often (first row), at what time (next rows) and your quiet hours."
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+CHECKIN_HOURS = (8, 9, 12, 18, 20)
+
+
+def _checkin_text(user: User) -> str:
+    day = WEEKDAYS[user.checkin_weekday]
+    sharing = "your trainer may see them" if user.trainer_sees_checkins else "only you see them"
+    return f"invitation {day} {user.checkin_hour:02d}:00; {sharing}"
+
+
+def _checkins_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
+    mark = "✅ "
+    days = [
+        button((mark if user.checkin_weekday == n else "") + name, pack(PREFIX, "cd", n))
+        for n, name in enumerate(WEEKDAYS)
+    ]
+    hours = [
+        button((mark if user.checkin_hour == h else "") + f"{h:02d}:00", pack(PREFIX, "ch", h))
+        for h in CHECKIN_HOURS
+    ]
+    trainer = button(
+        ("✅ " if user.trainer_sees_checkins else "▫️ ") + "My trainer may see my check-ins",
+        pack(PREFIX, "ct"),
+    )
+    share = button(
+        ("✅ " if user.share_milestones else "▫️ ") + "Announce my milestones in the group",
+        pack(PREFIX, "cm"),
+    )
+    rows = [
+        *grid(days, per_row=7).inline_keyboard,
+        *grid(hours, per_row=5).inline_keyboard,
+        [trainer],
+        [share],
+        [button("« Done", pack(PREFIX, "show"))],
+    ]
+    text = (
+        f"📝 <b>Check-ins</b>: {_checkin_text(user)}.\n\nChoose the day and hour of the weekly "
+        "invitation, whether your trainer may see your check-ins (they get a private heads-up "
+        "when one needs care), and whether milestones (never anything else) are announced in "
+        "your class's group."
     )
     return text, InlineKeyboardMarkup(rows)
 
@@ -168,6 +215,25 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
                 raise stale_button()
             context.actor = user
         text, keyboard = _tips_view(context.actor)
+        await edit_or_send(update, context, text, reply_markup=keyboard)
+        return
+    if args[:1] in (["ci"], ["cd"], ["ch"], ["ct"], ["cm"]):
+        async with context.deps.db.transaction() as session:
+            user = await users.require_user(session, context.actor.id)
+            number = int(args[1]) if len(args) == 2 and args[1].isdigit() else None
+            if args[0] == "cd" and number is not None and 0 <= number <= 6:
+                user.checkin_weekday = number
+            elif args[0] == "ch" and number in CHECKIN_HOURS:
+                user.checkin_hour = number
+            elif args == ["ct"]:
+                user.trainer_sees_checkins = not user.trainer_sees_checkins
+            elif args == ["cm"]:
+                user.share_milestones = not user.share_milestones
+            elif args != ["ci"]:
+                raise stale_button()
+            user.updated_at = now
+            context.actor = user
+        text, keyboard = _checkins_view(context.actor)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args[:1] == ["rem"]:

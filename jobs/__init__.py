@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.context import Deps
-from jobs import delivery, horizon, reminders, tips
+from jobs import community, delivery, horizon, reminders, tips
 
 
 def register_jobs(application: Application, deps: Deps) -> None:
@@ -14,3 +14,4 @@ def register_jobs(application: Application, deps: Deps) -> None:
     reminders.register(application, deps)
     horizon.register(application)
     tips.register(application, deps)
+    community.register(application, deps)

@@ -57,7 +57,7 @@ def register(application: Application, deps: Deps) -> None:
     application.job_queue.run_repeating(
         tick,
         interval=deps.settings.tip_tick_seconds,
-        first=1.0,
+        first=min(deps.settings.tip_tick_seconds, 60.0),
         name="tips",
         job_kwargs={"max_instances": 1},
     )

@@ -33,7 +33,9 @@ def test_settings(api_base_url: str, database_url: str, **overrides: object) -> 
         "delivery_retry_base_seconds": 1.0,
         "delivery_lease_seconds": 5.0,
         "reminder_tick_seconds": 0.2,
-        "tip_tick_seconds": 0.2,
+        # Tips, check-in prompts and group posts tick slowly unless a test asks (tests/tips,
+        # tests/community): otherwise they would talk over tests about other things.
+        "tip_tick_seconds": 3600,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -103,15 +103,20 @@ async def register_user(
 async def record_consent(
     session: AsyncSession, user_id: int, consent: bool, *, now: dt.datetime
 ) -> User:
-    """Record the user's answer to the wellbeing-data question, with when it was given or withdrawn.
+    """Record the user's answer to the wellbeing-data question, with when it was given or
+    withdrawn; withdrawing deletes every stored check-in.
 
     During onboarding this moves the user on to the time-zone question.
     """
+    from bot.services import checkins
+
     user = await require_user(session, user_id)
     if consent and not user.wellbeing_consent:
         user.consent_given_at = now
     elif not consent and user.wellbeing_consent:
         user.consent_withdrawn_at = now
+        # Withdrawing consent erases the check-ins at once; the trainer sees nothing more.
+        await checkins.delete_all(session, user.id)
     user.wellbeing_consent = consent
     if user.onboarding_step == OnboardingStep.CONSENT:
         user.onboarding_step = OnboardingStep.TIMEZONE

@@ -13,6 +13,10 @@ CLIENT_MENU = [
     "mybookings",
     "calendar",
     "tip",
+    "checkin",
+    "progress",
+    "buddy",
+    "privacy",
     "settings",
     "cancel",
 ]
@@ -24,6 +28,7 @@ TRAINER_MENU = [
     "broadcast",
     "tipstats",
     "addtip",
+    "clients",
 ]
 
 
@@ -133,7 +138,7 @@ async def test_command_menus_are_set_per_scope(onboarded, admin_id, tg):
     menus = await tg.commands()
     client_menu = [c["command"] for c in menus["all_private_chats"]]
     assert client_menu == CLIENT_MENU
-    assert [c["command"] for c in menus["all_group_chats"]] == ["help"]
+    assert [c["command"] for c in menus["all_group_chats"]] == ["help"]  # clients in groups
     assert menus["default"] == menus["all_private_chats"]
     # An admin who starts the bot gets the admin menu in their chat at once.
     assert [c["command"] for c in menus[f"chat:{admin_id}"]][-1] == "trainer"

@@ -30,6 +30,7 @@ async def test_settings_show_and_change_consent(onboarded, db, clock):
         "🕒 Change time zone",
         "⏰ Change reminders",
         "💡 Change tips",
+        "📝 Check-in choices",
         "🚫 Stop storing check-ins",
         "🔕 Mute trainer news",
     ]

@@ -1,0 +1,258 @@
+"""Wellbeing check-ins: health data, stored only with consent, shown only to their owner and,
+if the owner allows it, their trainer. Never anything of a person in a group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    Attendance,
+    Booking,
+    BookingState,
+    CheckIn,
+    ClassSeries,
+    ClassSession,
+    Role,
+    User,
+)
+from bot.services import tips
+from bot.services.errors import DomainError, InvalidInput
+
+MAX_NOTE = 500
+HIGH_PAIN = 7
+PAIN_RISE = 3
+LOW_MOOD = 2  # mood at or below this picks a mental-health tip next
+
+
+class ConsentNeeded(DomainError):
+    """The user has not agreed to their check-ins being stored."""
+
+
+@dataclass
+class Care:
+    """Why a check-in deserves a kind word (empty when all is well)."""
+
+    reasons: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class Saved:
+    """A saved check-in, whether it replaced today's, what care it calls for, and which
+    trainers (who may see it) to give a heads-up."""
+
+    checkin: CheckIn
+    replaced: bool
+    care: Care
+    trainers: list[User]
+
+
+def today_for(user: User, now: dt.datetime) -> dt.date:
+    """The user's local date."""
+    return now.astimezone(ZoneInfo(user.timezone or "UTC")).date()
+
+
+def check_values(mood: int, energy: int, pain: int, note: str | None) -> str | None:
+    """Refuse values out of range and notes over 500 characters; return the tidy note."""
+    if not 1 <= mood <= 5 or not 1 <= energy <= 5:
+        raise InvalidInput("Mood and energy go from 1 to 5.")
+    if not 0 <= pain <= 10:
+        raise InvalidInput("Pain goes from 0 to 10.")
+    if note is not None:
+        note = note.strip()
+        if len(note) > MAX_NOTE:
+            raise InvalidInput(
+                f"That note is {len(note)} characters long; the limit is {MAX_NOTE}. "
+                "Please shorten it and send it again."
+            )
+    return note or None
+
+
+async def previous(session: AsyncSession, user_id: int, before: dt.date) -> CheckIn | None:
+    """The user's last check-in before `before`."""
+    return await session.scalar(
+        select(CheckIn)
+        .where(CheckIn.user_id == user_id, CheckIn.day < before)
+        .order_by(CheckIn.day.desc())
+        .limit(1)
+    )
+
+
+def care_for(current: CheckIn, earlier: CheckIn | None) -> Care:
+    """Care, not diagnosis: high pain, a sharp rise in pain, or mood 1 twice in a row."""
+    care = Care()
+    if current.pain >= HIGH_PAIN:
+        care.reasons.append("high_pain")
+    if earlier is not None and current.pain - earlier.pain >= PAIN_RISE:
+        care.reasons.append("pain_rise")
+    if earlier is not None and current.mood == 1 and earlier.mood == 1:
+        care.reasons.append("low_mood_twice")
+    return care
+
+
+async def trainers_of(session: AsyncSession, user_id: int) -> list[User]:
+    """The trainers whose classes the user booked."""
+    ids = (
+        select(ClassSeries.trainer_id)
+        .join(ClassSession, ClassSession.series_id == ClassSeries.id)
+        .join(Booking, Booking.session_id == ClassSession.id)
+        .where(
+            Booking.user_id == user_id,
+            (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None),
+        )
+    )
+    return list(await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+
+
+async def save(
+    session: AsyncSession,
+    user: User,
+    *,
+    mood: int,
+    energy: int,
+    pain: int,
+    note: str | None,
+    prompt: str,
+    now: dt.datetime,
+) -> Saved:
+    """Store a check-in (only with consent); today's earlier one is replaced."""
+    if not user.wellbeing_consent:
+        raise ConsentNeeded(
+            "Check-ins are stored only with your consent. You can give it in /settings."
+        )
+    note = check_values(mood, energy, pain, note)
+    day = today_for(user, now)
+    existing = await session.scalar(
+        select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.day == day)
+    )
+    checkin = existing or CheckIn(user_id=user.id, day=day, created_at=now)
+    checkin.mood, checkin.energy, checkin.pain, checkin.note = mood, energy, pain, note
+    checkin.prompt = prompt
+    checkin.updated_at = now
+    if existing is None:
+        session.add(checkin)
+    await session.flush()
+    care = care_for(checkin, await previous(session, user.id, day))
+    if mood <= LOW_MOOD:
+        await tips.record_moment(session, user.id, "low_mood", now=now)
+    trainers = await trainers_of(session, user.id) if care and user.trainer_sees_checkins else []
+    return Saved(checkin=checkin, replaced=existing is not None, care=care, trainers=trainers)
+
+
+async def history(session: AsyncSession, user_id: int, *, since: dt.date) -> list[CheckIn]:
+    """The user's check-ins from `since` on, oldest first."""
+    rows = await session.scalars(
+        select(CheckIn)
+        .where(CheckIn.user_id == user_id, CheckIn.day >= since)
+        .order_by(CheckIn.day)
+    )
+    return list(rows)
+
+
+async def delete_all(session: AsyncSession, user_id: int) -> int:
+    """Erase every check-in of the user (consent withdrawn, or the account deleted)."""
+    result = await session.execute(delete(CheckIn).where(CheckIn.user_id == user_id))
+    return result.rowcount or 0
+
+
+def trend(values: list[int]) -> str:
+    """ "↑", "↓" or "→": the last two against the two before (or last against first)."""
+    if len(values) < 2:
+        return "·"
+    recent = values[-2:] if len(values) >= 4 else values[-1:]
+    before = values[-4:-2] if len(values) >= 4 else values[:1]
+    change = sum(recent) / len(recent) - sum(before) / len(before)
+    return "↑" if change >= 0.5 else "↓" if change <= -0.5 else "→"
+
+
+@dataclass
+class ClientView:
+    """What a trainer sees of one consenting client's check-ins."""
+
+    user: User
+    latest: CheckIn
+    count: int
+    mood_trend: str
+    energy_trend: str
+    pain_trend: str
+
+
+async def for_trainer(
+    session: AsyncSession, trainer: User, *, now: dt.datetime
+) -> tuple[list[ClientView], int]:
+    """The latest check-ins and trends of the trainer's clients who allow it (admins: of
+    every such client), and how many clients keep theirs private."""
+    if trainer.role == Role.ADMIN:
+        clients = select(User.id).where(User.role == Role.CLIENT)
+    else:
+        clients = (
+            select(Booking.user_id)
+            .join(ClassSession, Booking.session_id == ClassSession.id)
+            .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+            .where(ClassSeries.trainer_id == trainer.id)
+        )
+    people = list(
+        await session.scalars(
+            select(User)
+            .where(User.id.in_(clients), User.id != trainer.id)
+            .order_by(User.first_name)
+        )
+    )
+    visible = [p for p in people if p.wellbeing_consent and p.trainer_sees_checkins]
+    views = []
+    since = now.date() - dt.timedelta(weeks=12)
+    for person in visible:
+        found = await history(session, person.id, since=since)
+        if not found:
+            continue
+        views.append(
+            ClientView(
+                user=person,
+                latest=found[-1],
+                count=len(found),
+                mood_trend=trend([c.mood for c in found]),
+                energy_trend=trend([c.energy for c in found]),
+                pain_trend=trend([c.pain for c in found]),
+            )
+        )
+    return views, len(people) - len(visible)
+
+
+async def set_trainer_access(
+    session: AsyncSession, user_id: int, allowed: bool, *, now: dt.datetime
+) -> User:
+    """Let the user's trainer see their check-ins, or stop them."""
+    user = await session.get(User, user_id)
+    user.trainer_sees_checkins = allowed
+    user.updated_at = now
+    return user
+
+
+async def attended_days(
+    session: AsyncSession, user_id: int, *, since: dt.datetime
+) -> list[dt.datetime]:
+    """When the user's attended sessions started, from `since` on."""
+    rows = await session.scalars(
+        select(ClassSession.starts_at)
+        .join(Booking, Booking.session_id == ClassSession.id)
+        .where(
+            Booking.user_id == user_id,
+            Booking.attendance == Attendance.ATTENDED,
+            ClassSession.starts_at >= since,
+        )
+        .order_by(ClassSession.starts_at)
+    )
+    return list(rows)
+
+
+async def count_checkins(session: AsyncSession, user_id: int) -> int:
+    """How many check-ins the user has stored."""
+    return await session.scalar(select(func.count()).where(CheckIn.user_id == user_id)) or 0

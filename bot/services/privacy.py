@@ -1,0 +1,125 @@
+"""The client's own data: an export of everything held about them, and deleting it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    Booking,
+    BuddyMember,
+    CheckIn,
+    ClassSeries,
+    ClassSession,
+    Milestone,
+    OnboardingStep,
+    OutboxMessage,
+    Role,
+    TipDelivery,
+    TipFeedback,
+    TipMoment,
+    User,
+)
+from bot.services.errors import InvalidInput
+
+DELETED_NAME = "Deleted user"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def _row(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        column.key: _plain(getattr(obj, column.key))
+        for column in obj.__table__.columns
+        if column.key not in skip
+    }
+
+
+async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> dict[str, Any]:
+    """Everything the bot holds about the user, as plain JSON-ready data."""
+    user = await session.get(User, user_id)
+    bookings = (
+        await session.execute(
+            select(Booking, ClassSession.starts_at, ClassSeries.title)
+            .join(ClassSession, Booking.session_id == ClassSession.id)
+            .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+            .where(Booking.user_id == user_id)
+            .order_by(ClassSession.starts_at)
+        )
+    ).all()
+
+    async def rows(model: Any, order: Any) -> list[dict[str, Any]]:
+        found = await session.scalars(select(model).where(model.user_id == user_id).order_by(order))
+        return [_row(item, skip=("user_id",)) for item in found]
+
+    return {
+        "exported_at": now.isoformat(),
+        "about": "Everything this bot stores about you. Times are in UTC.",
+        "profile": _row(user, skip=("draft", "awaiting_input")),
+        "bookings": [
+            {**_row(b, skip=("user_id",)), "class": title, "starts_at": starts.isoformat()}
+            for b, starts, title in bookings
+        ],
+        "checkins": await rows(CheckIn, CheckIn.day),
+        "tips_received": await rows(TipDelivery, TipDelivery.sent_at),
+        "tip_answers": await rows(TipFeedback, TipFeedback.answered_at),
+        "milestones": await rows(Milestone, Milestone.reached_at),
+        "buddy_pairs": [
+            {"pair": member.pair_id, "connected": member.connected}
+            for member in await session.scalars(
+                select(BuddyMember).where(BuddyMember.user_id == user_id)
+            )
+        ],
+    }
+
+
+async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetime) -> None:
+    """Erase the user's personal data. Their bookings stay, detached from them (to an
+    anonymous stand-in), so that class counts remain true. Trainers who still run classes
+    must end them first."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return
+    if user.role != Role.CLIENT:
+        teaching = await session.scalar(
+            select(func.count()).where(
+                ClassSeries.trainer_id == user_id, ClassSeries.ended_at.is_(None)
+            )
+        )
+        if teaching:
+            raise InvalidInput(
+                "You still run classes. End them in /myclasses (or ask an admin to take them "
+                "over) before deleting your account."
+            )
+    # A stand-in with an id no Telegram user can have keeps the bookings counted.
+    stand_in = -(10**12 + secrets.randbelow(10**12))
+    session.add(
+        User(
+            id=stand_in,
+            first_name=DELETED_NAME,
+            role=Role.CLIENT,
+            onboarding_step=OnboardingStep.DONE,
+            wellbeing_consent=False,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await session.flush()
+    await session.execute(
+        update(Booking).where(Booking.user_id == user_id).values(user_id=stand_in, updated_at=now)
+    )
+    for model in (CheckIn, TipDelivery, TipFeedback, TipMoment, Milestone, BuddyMember):
+        await session.execute(delete(model).where(model.user_id == user_id))
+    # Queued and past messages to the person go too (they hold their chat id and texts).
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == user_id))
+    await session.delete(user)
