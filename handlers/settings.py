@@ -14,8 +14,8 @@ from bot.services import reminders, tips, users
 from bot.services.timezones import describe_zone
 from handlers import timezone
 from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.guards import command, guard
 from handlers.formatting import WEEKDAYS
+from handlers.guards import command, guard
 from handlers.keyboards import button, column, grid
 from handlers.replies import edit_or_send, respond
 
