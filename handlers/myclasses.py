@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.models import Attendance, BookingState, Role, SessionState
-from bot.services import bookings, classes, outbox, progress, users
+from bot.services import bookings, buddies, classes, outbox, progress, users
 from bot.services.errors import InvalidInput
 from handlers import conversation, notices
 from handlers.callbacks import pack, pattern, stale_button, unpack
@@ -184,6 +184,9 @@ async def _series_view(context: BotContext, series_id: int) -> tuple[str, Inline
         attended, marked = await bookings.class_attendance(session, series_id)
         per_client = await bookings.series_attendance(session, series_id, now=None)
         people = await users.users_by_id(session, per_client)
+        pairs, connected, answered = await buddies.community_stats(
+            session, series_id, now=context.deps.clock.now()
+        )
     lines = [
         f"⚙️ <b>{escape(series.title)}</b>",
         f"🗓 {weekdays_text(series)} at {series.start_time:%H:%M} ({escape(series.timezone)}), "
@@ -205,6 +208,11 @@ async def _series_view(context: BotContext, series_id: int) -> tuple[str, Inline
             lines.append(f"• {name}: came {came} of {counted}{late_text}")
     else:
         lines.append("No attendance marked yet.")
+    if pairs:
+        lines.append(
+            f"\n🤝 Buddies: {count(pairs, 'pair')} in 4 weeks; {connected} of "
+            f"{count(answered, 'answer')}: connected"
+        )
     return "\n".join(lines), column(
         button("⏹ End this series", pack(PREFIX, "end", series_id)),
         button("« My classes", pack(PREFIX, "home", 0)),

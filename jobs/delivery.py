@@ -243,6 +243,7 @@ class Dispatcher:
             else None
         )
         db, clock = self.deps.db, self.deps.clock
+        self.limiter.mark_sent(message.chat_id)
         try:
             sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
         except RetryAfter as error:

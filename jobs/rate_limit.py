@@ -89,6 +89,22 @@ class RateLimiter:
             # A 429 pause began while this send waited: queue up again behind the pause,
             # evenly paced, rather than firing together when it ends.
 
+    def mark_sent(self, chat_id: int) -> None:
+        """The request to `chat_id` leaves now: space its chat's next one from this moment.
+
+        The slot was booked earlier; under load the request may leave later than its slot,
+        and the chat's spacing must hold from when it really goes.
+        """
+        now = self._clock()
+        if chat_id > 0:
+            self._private_next[chat_id] = max(
+                self._private_next.get(chat_id, 0.0), now + self.private_interval
+            )
+        else:
+            sent = self._group_sent.get(chat_id)
+            if sent:
+                sent[-1] = max(sent[-1], now)
+
     async def acquire_if_ready(self, chat_id: int) -> bool:
         """Like `acquire`, but give up at once (False) if the chat itself must wait."""
         if self.chat_ready_at(chat_id) > self._clock():

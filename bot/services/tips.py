@@ -632,9 +632,9 @@ class GroupPost:
 async def weekly_group_posts(
     session: AsyncSession, library: Library, *, now: dt.datetime
 ) -> list[GroupPost]:
-    """Each linked community group's post for this week, once Monday 10:00 has come in the
-    zone of its (first) class. Social tips only, and never anything about a person. Until
-    groups are linked (/linkgroup) there is nothing to do."""
+    """Each linked community group's post for this week, on Monday from 10:00 (for twelve
+    hours) in the zone of its (first) class. Social tips only, and never anything about a
+    person. Until groups are linked (/linkgroup) there is nothing to do."""
     from bot.models import Group, GroupLink
 
     rows = await session.execute(
@@ -650,7 +650,7 @@ async def weekly_group_posts(
         local = now.astimezone(ZoneInfo(zone))
         monday = local.date() - dt.timedelta(days=local.weekday())
         start = dt.datetime.combine(monday, dt.time(GROUP_POST_HOUR), tzinfo=ZoneInfo(zone))
-        if now < start:
+        if not start <= now < start + dt.timedelta(hours=12):
             continue
         year, week, _ = monday.isocalendar()
         entry = social[(year * 53 + week) % len(social)]

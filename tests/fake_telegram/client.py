@@ -260,19 +260,31 @@ class TelegramUser:
         self, contains: str, *, chat: dict | None = None, timeout: float = 10.0
     ) -> BotMessage:
         """Skip edits (a status message counting up) until one contains `contains`."""
+        return await self.expect_until(contains, kinds=("edit",), chat=chat, timeout=timeout)
+
+    async def expect_until(
+        self,
+        contains: str,
+        *,
+        kinds: tuple[str, ...] = ("message",),
+        chat: dict | None = None,
+        timeout: float = 10.0,
+    ) -> BotMessage:
+        """Skip other bot messages (a reminder arriving meanwhile) until one contains
+        `contains`; for flows that background jobs may interleave with."""
         import time
 
         deadline = time.monotonic() + timeout
         seen: list[str] = []
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                message = await self.expect(kinds=("edit",), chat=chat, timeout=remaining)
+                message = await self.expect(kinds=kinds, chat=chat, timeout=remaining)
             except AssertionError:
                 break
             if contains in message.text:
                 return message
-            seen.append(message.text)
-        raise AssertionError(f"no edit containing {contains!r} within {timeout}s; saw {seen}")
+            seen.append(message.text[:80])
+        raise AssertionError(f"nothing containing {contains!r} within {timeout}s; saw {seen}")
 
     async def expect_nothing(self, *, chat: dict | None = None, within: float = 0.5) -> None:
         """Assert the bot sends nothing more to the chat within `within` seconds."""

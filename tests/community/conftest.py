@@ -1,0 +1,15 @@
+"""Community tests want the community tick running fast."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import test_settings
+
+
+@pytest.fixture
+def bot_settings(tg, database_url, admin_id):
+    """Settings of the bot under test, with fast tip and community ticks."""
+    return test_settings(
+        tg.api_url, database_url, admin_ids=frozenset({admin_id}), tip_tick_seconds=0.2
+    )
