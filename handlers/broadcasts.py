@@ -183,13 +183,19 @@ async def _send(update: Update, context: BotContext, broadcast_id: int) -> None:
     async with context.deps.db.transaction() as session:
         broadcast = await broadcasts.queue(session, context.actor, broadcast_id, now=now)
         (status,) = await broadcasts.statuses(session, now=now, broadcast_ids=[broadcast.id])
+    await show_status(update, context, status)
+
+
+async def show_status(update: Update, context: BotContext, status: broadcasts.Status) -> None:
+    """After Send: the preview loses its buttons, and a status message follows that the
+    dispatcher keeps up to date."""
     await answer_query(update, context)
     await update.callback_query.edit_message_reply_markup(None)
     text, markup = render_status(status)
     sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     async with context.deps.db.transaction() as session:
         await broadcasts.attach_status(
-            session, broadcast.id, chat_id=sent.chat_id, message_id=sent.message_id
+            session, status.broadcast_id, chat_id=sent.chat_id, message_id=sent.message_id
         )
 
 

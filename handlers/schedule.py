@@ -14,7 +14,7 @@ from bot.context import BotContext
 from bot.models import Role, User
 from bot.services import broadcasts, classes
 from bot.services.classes import SessionInfo
-from handlers.broadcasts import render_status
+from handlers.broadcasts import show_status
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.classes import LIST
 from handlers.formatting import count, short_when, zone_of
@@ -158,14 +158,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             now=now,
         )
         (status,) = await broadcasts.statuses(session, now=now, broadcast_ids=[broadcast.id])
-    await answer_query(update, context)
-    await update.callback_query.edit_message_reply_markup(None)
-    text, keyboard = render_status(status)
-    sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
-    async with context.deps.db.transaction() as session:
-        await broadcasts.attach_status(
-            session, broadcast.id, chat_id=sent.chat_id, message_id=sent.message_id
-        )
+    await show_status(update, context, status)
 
 
 @guard(Role.TRAINER, private=True)

@@ -11,17 +11,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
-    Booking,
-    BookingState,
     Broadcast,
     BroadcastState,
     ClassSeries,
-    ClassSession,
     Priority,
     Role,
     User,
 )
 from bot.services import outbox
+from bot.services.classes import clients_of_trainer
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 
 MAX_LENGTH = 4096  # Telegram's limit for one message, in characters after formatting
@@ -44,18 +42,7 @@ class Audience:
 
 def _clients_of(actor: User, series_id: int | None = None) -> object:
     """People who ever had a place or a waitlist spot in the actor's classes (or one class)."""
-    booked = (
-        select(Booking.user_id)
-        .join(ClassSession, Booking.session_id == ClassSession.id)
-        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-        .where(
-            ClassSeries.trainer_id == actor.id,
-            (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None),
-        )
-    )
-    if series_id is not None:
-        booked = booked.where(ClassSeries.id == series_id)
-    return User.id.in_(booked) & (User.id != actor.id)
+    return User.id.in_(clients_of_trainer(actor.id, series_id)) & (User.id != actor.id)
 
 
 async def _who(session: AsyncSession, actor: User, key: str) -> tuple[str, object]:

@@ -14,14 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import (
     Attendance,
     Booking,
-    BookingState,
     CheckIn,
-    ClassSeries,
     ClassSession,
-    Role,
     User,
 )
 from bot.services import tips
+from bot.services.classes import clients_seen_by, trainers_of_client
 from bot.services.errors import DomainError, InvalidInput
 
 MAX_NOTE = 500
@@ -100,15 +98,7 @@ def care_for(current: CheckIn, earlier: CheckIn | None) -> Care:
 
 async def trainers_of(session: AsyncSession, user_id: int) -> list[User]:
     """The trainers whose classes the user booked."""
-    ids = (
-        select(ClassSeries.trainer_id)
-        .join(ClassSession, ClassSession.series_id == ClassSeries.id)
-        .join(Booking, Booking.session_id == ClassSession.id)
-        .where(
-            Booking.user_id == user_id,
-            (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None),
-        )
-    )
+    ids = trainers_of_client(user_id)
     return list(await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
 
 
@@ -190,15 +180,7 @@ async def for_trainer(
 ) -> tuple[list[ClientView], int]:
     """The latest check-ins and trends of the trainer's clients who allow it (admins: of
     every such client), and how many clients keep theirs private."""
-    if trainer.role == Role.ADMIN:
-        clients = select(User.id).where(User.role == Role.CLIENT)
-    else:
-        clients = (
-            select(Booking.user_id)
-            .join(ClassSession, Booking.session_id == ClassSession.id)
-            .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-            .where(ClassSeries.trainer_id == trainer.id)
-        )
+    clients = clients_seen_by(trainer)
     people = list(
         await session.scalars(
             select(User)

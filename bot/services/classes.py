@@ -394,6 +394,42 @@ async def trainer_series(session: AsyncSession, trainer_id: int) -> list[ClassSe
     return list(rows)
 
 
+def _held_a_place() -> object:
+    """A booking that held a place or a waitlist spot (not one cancelled before anything)."""
+    return (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None)
+
+
+def clients_of_trainer(trainer_id: int, series_id: int | None = None) -> Select:
+    """The ids of people who booked the trainer's classes (or one of them): the trainer's
+    clients, for audiences, tips, check-in views and statistics."""
+    query = (
+        select(Booking.user_id)
+        .join(ClassSession, Booking.session_id == ClassSession.id)
+        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+        .where(ClassSeries.trainer_id == trainer_id, _held_a_place())
+    )
+    if series_id is not None:
+        query = query.where(ClassSeries.id == series_id)
+    return query
+
+
+def clients_seen_by(viewer: User) -> Select:
+    """The clients a trainer's views cover: their own clients; for an admin, every client."""
+    if viewer.role == Role.ADMIN:
+        return select(User.id).where(User.role == Role.CLIENT)
+    return clients_of_trainer(viewer.id)
+
+
+def trainers_of_client(user_id: int) -> Select:
+    """The ids of the trainers whose classes the user booked."""
+    return (
+        select(ClassSeries.trainer_id)
+        .join(ClassSession, ClassSession.series_id == ClassSeries.id)
+        .join(Booking, Booking.session_id == ClassSession.id)
+        .where(Booking.user_id == user_id, _held_a_place())
+    )
+
+
 def check_owner(actor: User, series: ClassSeries) -> None:
     """Only the series' trainer, or an admin, may run it."""
     if series.trainer_id != actor.id and actor.role != Role.ADMIN:

@@ -27,10 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_ignoring_conflicts
 from bot.models import (
-    Booking,
-    BookingState,
     ClassSeries,
-    ClassSession,
     Role,
     TipDelivery,
     TipFeedback,
@@ -38,6 +35,7 @@ from bot.models import (
     TrainerTip,
     User,
 )
+from bot.services.classes import clients_seen_by, trainers_of_client
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.tip_library import CATEGORIES, MAX_TEXT, MAX_TITLE, Library
 
@@ -160,15 +158,7 @@ def next_slot(user: User, now: dt.datetime) -> dt.datetime | None:
 
 async def _trainer_tips(session: AsyncSession, user_id: int) -> list[tuple[TrainerTip, str]]:
     """Tips written by the trainers whose classes the user booked, with the trainer's name."""
-    trainers = (
-        select(ClassSeries.trainer_id)
-        .join(ClassSession, ClassSession.series_id == ClassSeries.id)
-        .join(Booking, Booking.session_id == ClassSession.id)
-        .where(
-            Booking.user_id == user_id,
-            (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None),
-        )
-    )
+    trainers = trainers_of_client(user_id)
     rows = await session.execute(
         select(TrainerTip, User.first_name)
         .join(User, TrainerTip.trainer_id == User.id)
@@ -573,14 +563,7 @@ class TipStats:
 async def stats(session: AsyncSession, trainer: User, library: Library) -> list[TipStats]:
     """For each tip: how often it reached the trainer's clients (an admin: all clients), and
     how they answered."""
-    clients = select(User.id).where(User.role == Role.CLIENT)
-    if trainer.role != Role.ADMIN:
-        clients = (
-            select(Booking.user_id)
-            .join(ClassSession, Booking.session_id == ClassSession.id)
-            .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-            .where(ClassSeries.trainer_id == trainer.id)
-        )
+    clients = clients_seen_by(trainer)
     sent = Counter(
         dict(
             (
