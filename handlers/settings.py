@@ -203,36 +203,38 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
         await timezone.ask_timezone(update, context)
         return
     if args[:1] in (["tips"], ["tf"], ["th"], ["tq"]):
+        if args[0] == "tf" and len(args) == 2:
+            change: dict = {"frequency": args[1]}
+        elif args[0] == "th" and len(args) == 2 and args[1].isdigit():
+            change = {"hour": int(args[1])}
+        elif args[0] == "tq" and len(args) == 3 and args[1].isdigit() and args[2].isdigit():
+            change = {"quiet": (int(args[1]), int(args[2]))}
+        elif args == ["tips"]:
+            change = {}
+        else:
+            raise stale_button()
         async with context.deps.db.transaction() as session:
-            user = await users.require_user(session, context.actor.id)
-            if args[0] == "tf" and len(args) == 2:
-                tips.set_schedule(user, frequency=args[1], now=now)
-            elif args[0] == "th" and len(args) == 2 and args[1].isdigit():
-                tips.set_schedule(user, hour=int(args[1]), now=now)
-            elif args[0] == "tq" and len(args) == 3 and args[1].isdigit() and args[2].isdigit():
-                tips.set_schedule(user, quiet=(int(args[1]), int(args[2])), now=now)
-            elif args != ["tips"]:
-                raise stale_button()
-            context.actor = user
+            context.actor = await tips.set_schedule(session, context.actor.id, **change, now=now)
         text, keyboard = _tips_view(context.actor)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args[:1] in (["ci"], ["cd"], ["ch"], ["ct"], ["cm"]):
+        actor = context.actor
+        number = int(args[1]) if len(args) == 2 and args[1].isdigit() else None
+        if args[0] == "cd" and number is not None:
+            change = {"weekday": number}
+        elif args[0] == "ch" and number in CHECKIN_HOURS:
+            change = {"hour": number}
+        elif args == ["ct"]:
+            change = {"trainer_sees": not actor.trainer_sees_checkins}
+        elif args == ["cm"]:
+            change = {"share_milestones": not actor.share_milestones}
+        elif args == ["ci"]:
+            change = {}
+        else:
+            raise stale_button()
         async with context.deps.db.transaction() as session:
-            user = await users.require_user(session, context.actor.id)
-            number = int(args[1]) if len(args) == 2 and args[1].isdigit() else None
-            if args[0] == "cd" and number is not None and 0 <= number <= 6:
-                user.checkin_weekday = number
-            elif args[0] == "ch" and number in CHECKIN_HOURS:
-                user.checkin_hour = number
-            elif args == ["ct"]:
-                user.trainer_sees_checkins = not user.trainer_sees_checkins
-            elif args == ["cm"]:
-                user.share_milestones = not user.share_milestones
-            elif args != ["ci"]:
-                raise stale_button()
-            user.updated_at = now
-            context.actor = user
+            context.actor = await users.set_checkin_choices(session, actor.id, **change, now=now)
         text, keyboard = _checkins_view(context.actor)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return

@@ -28,7 +28,7 @@ from bot.models import (
 )
 from bot.services import outbox
 from bot.services.classes import SessionInfo, check_owner, own_session, session_info
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.errors import InvalidInput, NotFound
 
 CHECK_IN_BEFORE = dt.timedelta(minutes=15)
 ATTENDANCE_EDITABLE = dt.timedelta(hours=48)
@@ -556,9 +556,3 @@ async def session_belongs(session: AsyncSession, actor: User, session_id: int) -
     info = await session_info(session, session_id)
     check_owner(actor, info.series)
     return info
-
-
-def check_not_forged(booking: Booking, user_id: int) -> None:
-    """Refuse acting on somebody else's booking."""
-    if booking.user_id != user_id:
-        raise NotAllowed("That is not your booking.")

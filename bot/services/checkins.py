@@ -208,16 +208,6 @@ async def for_trainer(
     return views, len(people) - len(visible)
 
 
-async def set_trainer_access(
-    session: AsyncSession, user_id: int, allowed: bool, *, now: dt.datetime
-) -> User:
-    """Let the user's trainer see their check-ins, or stop them."""
-    user = await session.get(User, user_id)
-    user.trainer_sees_checkins = allowed
-    user.updated_at = now
-    return user
-
-
 async def attended_days(
     session: AsyncSession, user_id: int, *, since: dt.datetime
 ) -> list[dt.datetime]:

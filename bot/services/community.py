@@ -29,7 +29,7 @@ from bot.models import (
 )
 from bot.services import groups
 from bot.services.classes import SessionInfo, check_owner, upcoming
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import NotFound
 
 MIN_SUMMARY = 3
 MEMBER_WEEKS = 4
@@ -324,9 +324,3 @@ async def due_prompts(session: AsyncSession, *, now: dt.datetime) -> list[Prompt
         if due <= now < due + CLASS_PROMPT_WINDOW:
             found.append(Prompt(person, "class", f"checkin-class:{booking_id}", title))
     return found
-
-
-def check_group_chat(chat_type: str) -> None:
-    """Linking happens in the group itself."""
-    if chat_type not in ("group", "supergroup"):
-        raise InvalidInput("Send /linkgroup in the class's Telegram group, after adding me there.")

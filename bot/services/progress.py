@@ -122,13 +122,3 @@ def milestone_text(kind: str) -> str:
     if what == "classes":
         return "your first class" if number == "1" else f"{number} classes"
     return f"{number} weeks in a row"
-
-
-async def set_sharing(
-    session: AsyncSession, user_id: int, share: bool, *, now: dt.datetime
-) -> User:
-    """Whether milestones may be announced in the class's group (never anything else)."""
-    user = await session.get(User, user_id)
-    user.share_milestones = share
-    user.updated_at = now
-    return user

@@ -142,17 +142,6 @@ def due_slot(user: User, now: dt.datetime) -> str | None:
     return None
 
 
-def next_slot(user: User, now: dt.datetime) -> dt.datetime | None:
-    """When the user's next scheduled tip goes out (for /settings), or None when off."""
-    zone = ZoneInfo(user.timezone or "UTC")
-    today = now.astimezone(zone).date()
-    for ahead in range(0, 15):
-        day = today + dt.timedelta(days=ahead)
-        if is_slot_day(user, day) and slot_time(user, day) > now:
-            return slot_time(user, day)
-    return None
-
-
 # --------------------------------------------------------------------- choosing
 
 
@@ -473,15 +462,17 @@ async def _category_of(session: AsyncSession, tip_id: str, library: Library) -> 
     raise InvalidInput("That tip no longer exists.")
 
 
-def set_schedule(
-    user: User,
+async def set_schedule(
+    session: AsyncSession,
+    user_id: int,
     *,
     frequency: str | None = None,
     hour: int | None = None,
     quiet: tuple[int, int] | None = None,
     now: dt.datetime,
-) -> None:
+) -> User:
     """Change how often and when tips come, and the quiet hours."""
+    user = await session.get(User, user_id)
     if frequency is not None:
         if frequency not in FREQUENCIES:
             raise InvalidInput("Choose off, weekly, twice a week or daily.")
@@ -496,6 +487,7 @@ def set_schedule(
             raise InvalidInput("Quiet hours go from 0 to 23.")
         user.quiet_start, user.quiet_end = start, end
     user.updated_at = now
+    return user
 
 
 # --------------------------------------------------------------------- trainers

@@ -162,6 +162,35 @@ async def set_broadcasts_muted(
     return user
 
 
+async def set_checkin_choices(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    weekday: int | None = None,
+    hour: int | None = None,
+    trainer_sees: bool | None = None,
+    share_milestones: bool | None = None,
+    now: dt.datetime,
+) -> User:
+    """Change the weekly check-in invitation's day and hour, whether the trainer may see the
+    user's check-ins, and whether milestones may be announced in the class's group."""
+    user = await require_user(session, user_id)
+    if weekday is not None:
+        if not 0 <= weekday <= 6:
+            raise InvalidInput("Weekdays go from Monday to Sunday.")
+        user.checkin_weekday = weekday
+    if hour is not None:
+        if not 0 <= hour <= 23:
+            raise InvalidInput("The hour must be from 0 to 23.")
+        user.checkin_hour = hour
+    if trainer_sees is not None:
+        user.trainer_sees_checkins = trainer_sees
+    if share_milestones is not None:
+        user.share_milestones = share_milestones
+    user.updated_at = now
+    return user
+
+
 async def find_user(session: AsyncSession, reference: str) -> User | None:
     """Find a user by numeric Telegram id or by @username (case-insensitive)."""
     reference = reference.strip()
