@@ -102,14 +102,14 @@ class Match:
 
 
 async def weekly_matches(session: AsyncSession, *, now: dt.datetime) -> list[Match]:
-    """Pair each running class's opted-in members for this week, once the week's Monday
-    09:00 has come in the class's zone; each class is paired once a week."""
+    """Pair each running class's opted-in members for this week, on Monday from 09:00 (for
+    twelve hours) in the class's zone; each class is paired once a week."""
     matches = []
     running = await session.scalars(select(ClassSeries).where(ClassSeries.ended_at.is_(None)))
     for series in running:
         zone = ZoneInfo(series.timezone)
         local = now.astimezone(zone)
-        if local.weekday() == 0 and local.hour < PAIRING_HOUR:
+        if not (local.weekday() == 0 and PAIRING_HOUR <= local.hour < PAIRING_HOUR + 12):
             continue
         week = week_of(now, series.timezone)
         done = await session.scalar(
