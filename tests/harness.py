@@ -73,6 +73,14 @@ async def onboard(user: TelegramUser, *, consent: bool = True, zone: str = "Lond
     await user.expect("You're all set!")
 
 
+async def book(person: TelegramUser, session_id: int) -> None:
+    """`person` books a session the way a client does: /classes, Book, and the updated view."""
+    await person.send("/classes")
+    query = await person.press_data(await person.expect("Classes"), f"cl:b:{session_id}")
+    await person.answer(query)
+    await person.expect_edit("Back care")
+
+
 def test_database_url(tmp_dir: str) -> str:
     """TEST_DATABASE_URL when set (PostgreSQL in CI), else an SQLite file in `tmp_dir`."""
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir}/test.db"

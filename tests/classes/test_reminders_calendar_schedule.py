@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from bot.models import Booking, BookingState, OutboxMessage
 from tests.classes.conftest import add_series, sessions_of
-from tests.classes.test_trainer_flow import book
-from tests.harness import eventually, running_bot
+from tests.harness import book, eventually, running_bot
 
 
 async def test_reminders_24h_and_1h_before_with_buttons(trainer, client, db, clock):

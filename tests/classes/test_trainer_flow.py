@@ -8,13 +8,7 @@ from sqlalchemy import select
 
 from bot.models import Attendance, Booking, ClassSession, SessionState
 from tests.classes.conftest import add_series, sessions_of
-
-
-async def book(person, session_id: int) -> None:
-    await person.send("/classes")
-    query = await person.press_data(await person.expect("Classes"), f"cl:b:{session_id}")
-    await person.answer(query)
-    await person.expect_edit("Back care")
+from tests.harness import book
 
 
 async def test_my_classes_roster_and_cancelling_with_a_reason(trainer, client, db, clock):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.models import Booking, CheckIn, GroupLink, Role, User
 from bot.services import users
 from tests.classes.conftest import add_series, sessions_of
+from tests.harness import book
 
 # The fixtures' clock starts on Friday 27 November 2026 at 09:00 UTC.
 
@@ -99,9 +100,7 @@ async def test_care_reply_and_the_trainers_heads_up_only_with_permission(onboard
     target = (await sessions_of(db, series_id))[0]
     sharing, private = await onboarded("Sam"), await onboarded("Pia")
     for person in (sharing, private):
-        await person.send("/classes")
-        query = await person.press_data(await person.expect("Classes"), f"cl:b:{target.id}")
-        await person.answer(query)
+        await book(person, target.id)
     await sharing.send("/settings")
     await sharing.press(await sharing.expect("Your settings"), "Check-in choices")
     menu = await sharing.expect_edit("Check-ins")
@@ -200,9 +199,7 @@ async def test_the_weekly_summary_is_anonymous_and_needs_three(onboarded, tg, db
     await tess.expect_edit("Linked", chat=group)
     people = [await onboarded(name) for name in ("Ann", "Ben", "Cid", "Dee")]
     for person in people:
-        await person.send("/classes")
-        query = await person.press_data(await person.expect("Classes"), f"cl:b:{target.id}")
-        await person.answer(query)
+        await book(person, target.id)
     # Monday: Ann and Ben check in; Sunday evening: only two, so no summary.
     clock.set(dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC))
     for person, energy in zip(people[:2], (2, 3), strict=True):
@@ -254,10 +251,7 @@ async def test_buddies_are_introduced_and_asked(onboarded, db, clock, tg):
     ann = await onboarded("Ann", username="ann_moves")
     ben = await onboarded("Ben")
     for person in (ann, ben):
-        await person.send("/classes")
-        query = await person.press_data(await person.expect("Classes"), f"cl:b:{target.id}")
-        await person.answer(query)
-        await person.expect_edit()
+        await book(person, target.id)
         await person.send("/buddy")
         await person.press(await person.expect("Class buddies"), "Yes, find me a buddy")
         await person.expect_edit("you're in")
@@ -292,10 +286,7 @@ async def test_two_missed_sessions_bring_a_warm_word_and_a_nudge(onboarded, db, 
         await person.press(await person.expect("Class buddies"), "Yes")
         await person.expect_edit()
         for target in found[:3]:
-            await person.send("/classes")
-            query = await person.press_data(await person.expect("Classes"), f"cl:b:{target.id}")
-            await person.answer(query)
-            await person.expect_edit()
+            await book(person, target.id)
     clock.set(dt.datetime(2026, 11, 30, 8, 0, 30, tzinfo=dt.UTC))
     await ann.expect_until("Your buddy this week")
     await ben.expect_until("Your buddy this week")
@@ -322,10 +313,7 @@ async def test_privacy_export_withdraw_and_delete(onboarded, db, tg, clock):
     series_id = await add_series(db, clock, tess.id)
     target = (await sessions_of(db, series_id))[0]
     anna = await onboarded("Anna")
-    await anna.send("/classes")
-    query = await anna.press_data(await anna.expect("Classes"), f"cl:b:{target.id}")
-    await anna.answer(query)
-    await anna.expect_edit()
+    await book(anna, target.id)
     await checkin(anna, 3, 3, 3, note="feeling ok")
 
     await anna.send("/privacy")
@@ -385,10 +373,7 @@ async def test_milestones_private_and_in_the_group_only_if_opted_in(onboarded, d
     shared = await proud.expect_edit("Check-ins")
     assert "✅ Announce my milestones in the group" in shared.button_texts
     for person in (shy, proud):
-        await person.send("/classes")
-        query = await person.press_data(await person.expect("Classes"), f"cl:b:{target.id}")
-        await person.answer(query)
-        await person.expect_edit()
+        await book(person, target.id)
     clock.set(target.starts_at - dt.timedelta(minutes=5))
     for person in (shy, proud):
         await person.send("/mybookings")
