@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.tip_library import Library
+from bot.services.users import NOTHING_PENDING, Pending
 
 if TYPE_CHECKING:
     from bot.models import User
@@ -40,6 +41,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         self.actor: User | None = None
         # Telegram accepts one answer per callback query; replies.py keeps track.
         self.query_answered = False
+        # Set by the role guard on a button press or command: the question the person had
+        # open (now closed) and a typed answer that was waiting for their confirmation.
+        self.pending: Pending = NOTHING_PENDING
 
     @property
     def deps(self) -> Deps:

@@ -120,6 +120,8 @@ class User(Base):
     )
     # Which free-text answer the bot is waiting for in the private chat (e.g. "timezone").
     awaiting_input: Mapped[str | None] = mapped_column(String(32))
+    # When that question was asked (an old one is closed; see users.question_expired).
+    awaiting_since: Mapped[dt.datetime | None]
     wellbeing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_given_at: Mapped[dt.datetime | None]
     consent_withdrawn_at: Mapped[dt.datetime | None]
@@ -131,7 +133,8 @@ class User(Base):
     reminder_mask: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_REMINDER_MASK, server_default=str(DEFAULT_REMINDER_MASK)
     )
-    # The answers so far of a multi-step flow (e.g. /newclass), kept across restarts.
+    # The answers so far of multi-step flows, one entry per flow ("newclass", "checkin",
+    # "addtip", and "held": a typed answer waiting for confirmation), kept across restarts.
     draft: Mapped[dict | None] = mapped_column(JSON)
     # When the user finished onboarding (the first tip comes the day after).
     onboarded_at: Mapped[dt.datetime | None]
@@ -344,6 +347,9 @@ class ClassSession(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(String(300))
     booked_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The last waitlist number handed out in this session; raised under the session's lock,
+    # so waitlist order is the order in which presses were served (see bookings.book).
+    waitlist_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[SessionState] = mapped_column(
         _string_enum(SessionState), default=SessionState.SCHEDULED
     )
@@ -388,7 +394,8 @@ class Booking(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     state: Mapped[BookingState] = mapped_column(_string_enum(BookingState))
-    # Waitlist order: earliest first.
+    # Waitlist order: lowest number first (assigned from the session's waitlist_counter).
+    waitlist_number: Mapped[int | None] = mapped_column(Integer)
     waitlisted_at: Mapped[dt.datetime | None]
     confirmed_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]

@@ -203,4 +203,4 @@ def register(application: Application) -> None:
     """Add /broadcast, its buttons, and the route for the message text."""
     application.add_handler(command("broadcast", start_broadcast))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
-    conversation.expect(AWAITING, on_broadcast_text)
+    conversation.expect(AWAITING, on_broadcast_text, reopen="/broadcast starts a new message.")

@@ -66,7 +66,7 @@ async def start_checkin(update: Update, context: BotContext, prompt: str = "self
         user = await users.await_input(
             session, context.actor.id, None, now=context.deps.clock.now()
         )
-        user.draft = {"checkin": {"prompt": prompt}}
+        users.set_draft(user, AWAITING, {"prompt": prompt})
     await respond(
         update,
         context,
@@ -81,7 +81,7 @@ async def checkin_command(update: Update, context: BotContext) -> None:
 
 
 def _draft(context: BotContext) -> dict:
-    return dict((context.actor.draft or {}).get("checkin") or {})
+    return users.draft_of(context.actor, AWAITING) or {}
 
 
 async def _keep(context: BotContext, draft: dict, awaiting: str | None) -> None:
@@ -89,7 +89,7 @@ async def _keep(context: BotContext, draft: dict, awaiting: str | None) -> None:
         user = await users.await_input(
             session, context.actor.id, awaiting, now=context.deps.clock.now()
         )
-        user.draft = {"checkin": draft}
+        users.set_draft(user, AWAITING, draft)
     context.actor = user
 
 
@@ -197,8 +197,8 @@ async def _finish(update: Update, context: BotContext, draft: dict, note: str | 
             prompt=draft["prompt"],
             now=now,
         )
-        actor.awaiting_input = None
-        actor.draft = None
+        await users.await_input(session, actor.id, None, now=now)
+        users.set_draft(actor, AWAITING, None)
         await _heads_up(session, context, actor.first_name, saved, now)
     text = (
         "✅ Thanks, your check-in is saved"
@@ -335,4 +335,4 @@ def register(application: Application) -> None:
     application.add_handler(command("progress", show_progress))
     application.add_handler(command("clients", show_clients))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
-    conversation.expect(AWAITING, on_note)
+    conversation.expect(AWAITING, on_note, reopen="/checkin starts a new check-in.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
@@ -70,6 +70,8 @@ def guard(
                 return
             async with context.deps.db.reading() as session:
                 context.actor = await users.get_user(session, person.id)
+            if context.actor is not None and users.has_pending(context.actor):
+                await _end_pending(update, context)
             if context.actor is None and needs_start:
                 await respond(
                     update,
@@ -93,6 +95,28 @@ def guard(
         return guarded
 
     return decorate
+
+
+def _is_command(update: Update) -> bool:
+    message = update.effective_message
+    return bool(
+        update.message is not None
+        and message.entities
+        and message.entities[0].type == MessageEntity.BOT_COMMAND
+        and message.entities[0].offset == 0
+    )
+
+
+async def _end_pending(update: Update, context: BotContext) -> None:
+    """A button press or a command ends the question the person had open: their next text
+    is no longer an answer to it. What was open goes to the handler in `context.pending`."""
+    if update.callback_query is None and not _is_command(update):
+        return
+    async with context.deps.db.transaction() as session:
+        context.pending = await users.end_pending(
+            session, context.actor.id, now=context.deps.clock.now()
+        )
+        context.actor = await users.require_user(session, context.actor.id)
 
 
 def command(name: str, callback: Callback) -> CommandHandler[BotContext, None]:

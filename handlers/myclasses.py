@@ -279,6 +279,20 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif action == "cxy":
         await _cancel_session(update, context, number, None)
         return
+    elif action == "cxr":
+        reason = users.held_answer(context.pending, f"cancel:{number}")
+        if reason is None:
+            text, keyboard = CLOSED, column(button("« Session", pack(PREFIX, "s", number)))
+        else:
+            await _cancel_session(update, context, number, reason)
+            return
+    elif action == "chy" and len(rest) == 3 and rest[1] in FIELDS:
+        value = users.held_answer(context.pending, f"change:{number}:{rest[1]}:{rest[2]}")
+        if value is None:
+            text, keyboard = CLOSED, column(button("« Session", pack(PREFIX, "s", number)))
+        else:
+            await _apply_change(update, context, number, rest[1], rest[2] == "all", value)
+            return
     elif action == "ch":
         text = "What should change?"
         keyboard = grid(
@@ -299,6 +313,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     await edit_or_send(update, context, text, reply_markup=keyboard)
 
 
+MAX_REASON = 300
+
+
 async def _ask_cancel(update: Update, context: BotContext, session_id: int) -> None:
     async with context.deps.db.transaction() as session:
         info = await bookings.session_belongs(session, context.actor, session_id)
@@ -314,9 +331,45 @@ async def _ask_cancel(update: Update, context: BotContext, session_id: int) -> N
         context,
         f"Cancel <b>{escape(info.series.title)}</b> on "
         f"{short_when(info.session.starts_at, _zone(context))}? {info.session.booked_count} "
-        f"booked{waiting} will be told.\n\nSend the reason to pass on, or cancel without one.",
+        f"booked{waiting} will be told.\n\nSend the reason to pass on (you'll see it once "
+        "more before anyone is told), or cancel without one.",
         reply_markup=column(
             button("Cancel without a reason", pack(PREFIX, "cxy", session_id)),
+            button("Keep the session", pack(PREFIX, "s", session_id)),
+        ),
+    )
+
+
+async def _confirm_cancel(update: Update, context: BotContext, session_id: int, typed: str) -> None:
+    """A typed reason cancels nothing by itself: it is shown back with the consequence."""
+    reason = " ".join(typed.split())
+    if not reason or len(reason) > MAX_REASON:
+        await respond(
+            update,
+            context,
+            f"⚠️ Please send a reason of 1 to {MAX_REASON} characters, or /cancel to keep "
+            "the session.",
+        )
+        return
+    async with context.deps.db.transaction() as session:
+        info = await bookings.session_belongs(session, context.actor, session_id)
+        await users.hold_answer(
+            session,
+            context.actor.id,
+            f"cancel:{session_id}",
+            reason,
+            now=context.deps.clock.now(),
+        )
+    told = info.session.booked_count + info.waitlist
+    await respond(
+        update,
+        context,
+        f"Cancel <b>{escape(info.series.title)}</b> on "
+        f"{short_when(info.session.starts_at, _zone(context))} and tell "
+        f"{count(told, 'person', 'people')}, with your reason?\n\n«{escape(reason)}»",
+        reply_markup=column(
+            button(f"❌ Yes, cancel and tell {told}", pack(PREFIX, "cxr", session_id)),
+            button("✏️ Write the reason again", pack(PREFIX, "cx", session_id)),
             button("Keep the session", pack(PREFIX, "s", session_id)),
         ),
     )
@@ -337,7 +390,6 @@ async def _cancel_session(
             default_zone=context.deps.settings.default_timezone,
             now=now,
         )
-        await users.await_input(session, context.actor.id, None, now=now)
     await answer_query(update, context)
     await respond(
         update,
@@ -346,6 +398,13 @@ async def _cancel_session(
         + (", with your reason." if reason else "."),
         reply_markup=column(button("« My classes", pack(PREFIX, "home", 0))),
     )
+
+
+QUESTIONS = {
+    "time": "Send the new local start time (e.g. 17:30).",
+    "capacity": "Send the new number of places (1 to 500).",
+    "location": "Send the new location or online link.",
+}
 
 
 async def _ask_change(
@@ -359,16 +418,90 @@ async def _ask_change(
             f"{AWAITING}:change:{session_id}:{field}:{'all' if following else 'one'}",
             now=context.deps.clock.now(),
         )
-    questions = {
-        "time": "Send the new local start time (e.g. 17:30).",
-        "capacity": "Send the new number of places (1 to 500).",
-        "location": "Send the new location or online link.",
-    }
-    await edit_or_send(update, context, questions[field] + " /cancel keeps everything as it is.")
+    await edit_or_send(
+        update,
+        context,
+        QUESTIONS[field] + " You'll see the change once more before anyone is told.",
+        reply_markup=column(button("« Keep it as it is", pack(PREFIX, "s", session_id))),
+    )
+
+
+def _parse_change(field: str, text: str) -> str:
+    """The typed value, checked and normalised; InvalidInput with the reason otherwise."""
+    if field == "time":
+        return classes.parse_time(text).strftime("%H:%M")
+    if field == "capacity":
+        return str(classes.parse_whole_number(text, low=1, high=500, what="number of places"))
+    return classes.check_location(text)
+
+
+async def _confirm_change(
+    update: Update, context: BotContext, session_id: int, field: str, following: bool, text: str
+) -> None:
+    """A typed new time, capacity or location changes nothing by itself: it is shown back
+    with what it touches and who is told, for the trainer to confirm."""
+    now = context.deps.clock.now()
+    scope_key = "all" if following else "one"
+    try:
+        value = _parse_change(field, text)
+        async with context.deps.db.transaction() as session:
+            scope = await bookings.change_scope(
+                session, context.actor, session_id, following=following, now=now
+            )
+            if field == "capacity":
+                bookings.check_capacity(scope.sessions, int(value))
+            info = await classes.session_info(session, session_id)
+            await users.hold_answer(
+                session,
+                context.actor.id,
+                f"change:{session_id}:{field}:{scope_key}",
+                value,
+                now=now,
+            )
+    except InvalidInput as problem:
+        await respond(
+            update, context, f"⚠️ {escape(problem.message)}\n\nPlease send it again, or /cancel."
+        )
+        return
+    when = short_when(info.session.starts_at, _zone(context))
+    what = f"<b>{escape(info.series.title)}</b> on {when}"
+    if following and len(scope.sessions) > 1:
+        what = (
+            f"<b>{escape(info.series.title)}</b> from {when} on "
+            f"({count(len(scope.sessions), 'session')})"
+        )
+    booked = scope.booked_people
+    tell = (
+        f"and tell {count(booked, 'booked person', 'booked people')}"
+        if booked
+        else "(nobody is booked yet, so nobody needs to be told)"
+    )
+    if field == "time":
+        question = f"Move {what} to start at {value} ({escape(info.series.timezone)}) {tell}?"
+    elif field == "location":
+        question = f"Move {what} to a new place {tell}?\n\n📍 «{escape(value)}»"
+    else:
+        promote = (
+            " People on the waitlist get any new places and are told."
+            if scope.waiting_people
+            else ""
+        )
+        question = f"Set the places of {what} to {value}?{promote}"
+    await respond(
+        update,
+        context,
+        question,
+        reply_markup=column(
+            button("✅ Yes, change it", pack(PREFIX, "chy", session_id, field, scope_key)),
+            button("✏️ Send it again", pack(PREFIX, "chs", session_id, field, scope_key)),
+            button("« Keep it as it is", pack(PREFIX, "s", session_id)),
+        ),
+    )
 
 
 async def on_text(update: Update, context: BotContext, argument: str) -> None:
-    """Typed answers: a cancellation reason, or a session's new time, capacity or location."""
+    """Typed answers: a cancellation reason, or a session's new time, capacity or location.
+    Each is shown back for confirmation; nothing changes on the text alone."""
     text = update.effective_message.text
     parts = argument.split(":")
     if text is None:
@@ -378,11 +511,11 @@ async def on_text(update: Update, context: BotContext, argument: str) -> None:
         await users_clear(context)
         await respond(update, context, "Sorry, only trainers can do that.")
         return
-    if parts[0] == "cancel" and len(parts) == 2:
-        await _cancel_session(update, context, int(parts[1]), text.strip()[:300])
+    if parts[0] == "cancel" and len(parts) == 2 and parts[1].isdigit():
+        await _confirm_cancel(update, context, int(parts[1]), text)
         return
-    if parts[0] == "change" and len(parts) == 4:
-        await _apply_change(update, context, int(parts[1]), parts[2], parts[3] == "all", text)
+    if parts[0] == "change" and len(parts) == 4 and parts[1].isdigit() and parts[2] in FIELDS:
+        await _confirm_change(update, context, int(parts[1]), parts[2], parts[3] == "all", text)
         return
     await users_clear(context)
     await respond(update, context, "That question is no longer open. /myclasses starts again.")
@@ -392,6 +525,9 @@ async def users_clear(context: BotContext) -> None:
     """Forget the open question."""
     async with context.deps.db.transaction() as session:
         await users.await_input(session, context.actor.id, None, now=context.deps.clock.now())
+
+
+CLOSED = "That confirmation has closed, so nothing was changed. Open the session to try again."
 
 
 async def _apply_change(
@@ -453,12 +589,19 @@ async def _apply_change(
                     f"📍 Location of {scope} changed; "
                     f"{count(told, 'booked person is', 'booked people are')} being told."
                 )
-            await users.await_input(session, context.actor.id, None, now=now)
     except InvalidInput as problem:
+        scope_key = "all" if following else "one"
         await respond(
-            update, context, f"⚠️ {escape(problem.message)}\n\nPlease send it again, or /cancel."
+            update,
+            context,
+            f"⚠️ {escape(problem.message)} Nothing was changed.",
+            reply_markup=column(
+                button("✏️ Send it again", pack(PREFIX, "chs", session_id, field, scope_key)),
+                button("« Session", pack(PREFIX, "s", session_id)),
+            ),
         )
         return
+    await answer_query(update, context)
     await respond(
         update,
         context,
@@ -487,4 +630,4 @@ def register(application: Application) -> None:
     """Add /myclasses, its buttons and typed answers."""
     application.add_handler(command("myclasses", show_my_classes))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
-    conversation.expect(AWAITING, on_text)
+    conversation.expect(AWAITING, on_text, reopen="/myclasses opens your classes again.")

@@ -81,14 +81,18 @@ def _next_step(step: str, draft: dict[str, Any]) -> str:
 
 
 async def _save(context: BotContext, draft: dict[str, Any] | None, step: str | None) -> None:
+    """Keep the draft and the question now asked (typed answers go to it until the trainer
+    presses a button or sends a command); with None, drop the draft."""
+    if draft is not None and step is not None:
+        draft["_step"] = step
     async with context.deps.db.transaction() as session:
         user = await users.await_input(
             session,
             context.actor.id,
-            f"{AWAITING}:{step}" if step else None,
+            f"{AWAITING}:{step}" if step and draft is not None else None,
             now=context.deps.clock.now(),
         )
-        user.draft = draft
+        users.set_draft(user, AWAITING, draft)
     context.actor = user
 
 
@@ -211,21 +215,41 @@ async def _ask(
 
 
 async def start_new_class(update: Update, context: BotContext) -> None:
-    """/newclass: begin (or begin again) the flow."""
+    """/newclass: begin the flow, or offer to continue a draft left unfinished."""
+    draft = users.draft_of(context.actor, AWAITING)
+    if draft and draft.get("_step") in STEPS:
+        title = draft.get("title")
+        named = f" (<b>{escape(title)}</b>)" if title else ""
+        await respond(
+            update,
+            context,
+            f"You have a new class in progress{named}. Continue where you left off, or start over?",
+            reply_markup=column(
+                button("▶️ Continue", pack(PREFIX, "resume", "go")),
+                button("🆕 Start over", pack(PREFIX, "resume", "new")),
+            ),
+        )
+        return
+    await _begin(update, context)
+
+
+async def _begin(update: Update, context: BotContext) -> None:
     zone = zone_of(context.actor, context.deps.settings.default_timezone)
     await _ask(update, context, "title", {"zone": zone, "late": 120})
 
 
 def _current(context: BotContext) -> tuple[str | None, dict[str, Any] | None]:
-    actor = context.actor
-    if not actor.awaiting_input or not actor.awaiting_input.startswith(f"{AWAITING}:"):
+    """The question the draft is at, and the draft. A button answers the question its
+    message asked only while that is still the draft's current question."""
+    draft = users.draft_of(context.actor, AWAITING)
+    if not draft or draft.get("_step") not in STEPS:
         return None, None
-    return actor.awaiting_input.split(":", 1)[1], dict(actor.draft or {})
+    return draft["_step"], draft
 
 
 async def on_text(update: Update, context: BotContext, step: str) -> None:
     """A typed answer to the current question."""
-    draft = dict(context.actor.draft or {})
+    draft = users.draft_of(context.actor, AWAITING) or {}
     text = update.effective_message.text
     if not draft or step not in STEPS:
         await _save(context, None, None)
@@ -299,6 +323,13 @@ async def on_button(update: Update, context: BotContext) -> None:
     """Every button of the flow; a button of an earlier question asks the current one again."""
     args = unpack(update.callback_query.data)[1:]
     step, draft = _current(context)
+    if args[:1] == ["resume"]:
+        await update.callback_query.edit_message_reply_markup(None)
+        if args[1:] == ["go"] and step is not None:
+            await _ask(update, context, step, draft)
+        else:
+            await _begin(update, context)
+        return
     if step is None or not draft:
         await answer_query(update, context)
         await edit_or_send(update, context, LOST)
@@ -421,7 +452,7 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
             series = await classes.create_series(session, context.actor, spec, now=now)
             count = len(await classes.upcoming(session, now=now, days=7 * 60, series_id=series.id))
             user = await users.await_input(session, context.actor.id, None, now=now)
-            user.draft = None
+            users.set_draft(user, AWAITING, None)
     except InvalidInput as problem:
         await _ask(update, context, "summary", draft, f"⚠️ {escape(problem.message)}")
         return
@@ -440,4 +471,6 @@ def register(application: Application) -> None:
     """Add /newclass, its buttons and its typed answers."""
     application.add_handler(command("newclass", start_new_class))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
-    conversation.expect(AWAITING, on_text)
+    conversation.expect(
+        AWAITING, on_text, reopen="/newclass picks up your class where you left it."
+    )

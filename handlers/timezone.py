@@ -121,4 +121,6 @@ async def on_typed_zone(update: Update, context: BotContext, _argument: str) -> 
 def register(application: Application) -> None:
     """Add the time-zone buttons and the typed-answer route."""
     application.add_handler(CallbackQueryHandler(on_zone_button, pattern=pattern(PREFIX)))
-    conversation.expect(users.AWAITING_TIMEZONE, on_typed_zone)
+    conversation.expect(
+        users.AWAITING_TIMEZONE, on_typed_zone, reopen="/settings lets you choose your time zone."
+    )

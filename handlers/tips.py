@@ -128,13 +128,23 @@ STEPS = ("title", "text", "category", "source", "confirm")
 
 
 async def _ask(
-    update: Update, context: BotContext, step: str, draft: dict[str, Any], note: str = ""
+    update: Update,
+    context: BotContext,
+    step: str,
+    draft: dict[str, Any],
+    note: str = "",
+    *,
+    warning: bool = True,
 ) -> None:
+    draft["_step"] = step
     async with context.deps.db.transaction() as session:
         user = await users.await_input(
-            session, context.actor.id, f"{ADD}:{step}", now=context.deps.clock.now()
+            session,
+            context.actor.id,
+            f"{ADD}:{step}",
+            now=context.deps.clock.now(),
         )
-        user.draft = draft
+        users.set_draft(user, ADD, draft)
     questions: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {
         "title": ("💡 <b>New tip for your clients</b>\n\nA short title?", None),
         "text": ("The tip itself, in plain words (20 to 500 characters)?", None),
@@ -171,18 +181,28 @@ async def _ask(
     else:
         text, keyboard = questions[step]
     await respond(
-        update, context, f"⚠️ {escape(note)}\n\n{text}" if note else text, reply_markup=keyboard
+        update,
+        context,
+        f"{'⚠️ ' if warning else ''}{escape(note)}\n\n{text}" if note else text,
+        reply_markup=keyboard,
     )
 
 
 async def start_add_tip(update: Update, context: BotContext) -> None:
-    """/addtip: a trainer writes a tip of their own, with its source."""
+    """/addtip: a trainer writes a tip of their own, with its source (a draft left unfinished
+    is picked up where it was)."""
+    draft = users.draft_of(context.actor, ADD)
+    if draft and draft.get("_step") in STEPS:
+        await _ask(
+            update, context, draft["_step"], draft, "Picking up your unfinished tip.", warning=False
+        )
+        return
     await _ask(update, context, "title", {})
 
 
 async def on_add_text(update: Update, context: BotContext, step: str) -> None:
     """Typed answers of /addtip."""
-    draft = dict(context.actor.draft or {})
+    draft = users.draft_of(context.actor, ADD) or {}
     text = (update.effective_message.text or "").strip()
     if step not in ("title", "text", "source"):
         await _ask(update, context, step, draft, "Please choose one of the buttons above.")
@@ -207,12 +227,11 @@ async def on_add_text(update: Update, context: BotContext, step: str) -> None:
 async def on_add_button(update: Update, context: BotContext) -> None:
     """The category choice, Save and Cancel."""
     args = unpack(update.callback_query.data)[1:]
-    awaiting = context.actor.awaiting_input or ""
-    draft = dict(context.actor.draft or {})
-    if not awaiting.startswith(f"{ADD}:") or len(args) != 2:
+    draft = users.draft_of(context.actor, ADD)
+    if not draft or draft.get("_step") not in STEPS or len(args) != 2:
         await edit_or_send(update, context, "This tip draft is gone. Send /addtip to start again.")
         return
-    step = awaiting.split(":", 1)[1]
+    step = draft["_step"]
     if args[0] != step:
         raise stale_button()
     await answer_query(update, context)
@@ -235,7 +254,7 @@ async def on_add_button(update: Update, context: BotContext) -> None:
                     now=now,
                 )
             user = await users.await_input(session, context.actor.id, None, now=now)
-            user.draft = None
+            users.set_draft(user, ADD, None)
         await update.callback_query.edit_message_reply_markup(None)
         await respond(
             update,
@@ -255,4 +274,4 @@ def register(application: Application) -> None:
     application.add_handler(command("addtip", start_add_tip))
     application.add_handler(CallbackQueryHandler(on_feedback, pattern=pattern(PREFIX)))
     application.add_handler(CallbackQueryHandler(on_add_button, pattern=pattern(ADD)))
-    conversation.expect(ADD, on_add_text)
+    conversation.expect(ADD, on_add_text, reopen="/addtip picks up your tip where you left it.")

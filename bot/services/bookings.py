@@ -69,16 +69,28 @@ def _topic(booking_id: int) -> str:
 
 
 async def waitlist_position(session: AsyncSession, booking: Booking) -> int:
-    """1 for the first person on the session's waitlist."""
+    """1 for the first person on the session's waitlist: the number of people waiting with a
+    lower waitlist number, plus one. Positions of one session are unique and gap-free."""
     ahead = await session.scalar(
         select(func.count()).where(
             Booking.session_id == booking.session_id,
             Booking.state == BookingState.WAITLISTED,
-            (Booking.waitlisted_at < booking.waitlisted_at)
-            | ((Booking.waitlisted_at == booking.waitlisted_at) & (Booking.id < booking.id)),
+            Booking.waitlist_number < booking.waitlist_number,
         )
     )
     return (ahead or 0) + 1
+
+
+async def _next_waitlist_number(session: AsyncSession, session_id: int) -> int:
+    """Hand out the session's next waitlist number. Called with the session locked, so the
+    numbers follow the order in which Book presses were served, not when they arrived."""
+    return await session.scalar(
+        update(ClassSession)
+        .where(ClassSession.id == session_id)
+        .values(waitlist_counter=ClassSession.waitlist_counter + 1)
+        .returning(ClassSession.waitlist_counter)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _overlapping(
@@ -193,8 +205,10 @@ async def book(
         booking.state = BookingState.CONFIRMED
         booking.confirmed_at = now
         booking.waitlisted_at = None
+        booking.waitlist_number = None
         return BookingResult("confirmed", booking, info)
     booking.state = BookingState.WAITLISTED
+    booking.waitlist_number = await _next_waitlist_number(session, session_id)
     booking.waitlisted_at = now
     await session.flush()
     return BookingResult("waitlisted", booking, info, await waitlist_position(session, booking))
@@ -290,7 +304,7 @@ async def promote_from_waitlist(
                 Booking.state == BookingState.WAITLISTED,
                 Booking.id.not_in(skipped),
             )
-            .order_by(Booking.waitlisted_at, Booking.id)
+            .order_by(Booking.waitlist_number)
             .limit(1)
             .with_for_update(skip_locked=True)
         )
@@ -319,11 +333,7 @@ async def set_capacity(
     target = await own_session(session, actor, session_id)
     if target.starts_at <= now or target.state != SessionState.SCHEDULED:
         raise InvalidInput("Only an upcoming session's capacity can change.")
-    if capacity < target.booked_count:
-        raise InvalidInput(
-            f"{target.booked_count} people are booked, so the capacity can't go below "
-            f"{target.booked_count}. Nobody is dropped without being asked."
-        )
+    check_capacity([target], capacity)
     target.capacity = capacity
     target.version += 1
     target.updated_at = now
@@ -339,14 +349,7 @@ async def set_capacity_following(
 
     first = await own_session(session, actor, session_id)
     targets = await following_sessions(session, first, now=now)
-    crowded = [t for t in targets if t.booked_count > capacity]
-    if crowded:
-        worst = max(crowded, key=lambda t: t.booked_count)
-        raise InvalidInput(
-            f"{worst.booked_count} people are booked on {worst.local_date:%a %d %b}, so the "
-            f"capacity can't go below {worst.booked_count}. Nobody is dropped without being "
-            "asked."
-        )
+    check_capacity(targets, capacity)
     promotions: list[Promotion] = []
     for target in targets:
         promotions += await set_capacity(session, actor, target.id, capacity, now=now)
@@ -354,6 +357,59 @@ async def set_capacity_following(
     series.capacity = capacity
     series.updated_at = now
     return promotions
+
+
+def check_capacity(targets: list[ClassSession], capacity: int) -> None:
+    """Refuse a capacity below the people already booked on any of `targets` (or outside
+    1 to 500): nobody loses a place without being asked."""
+    if not 1 <= capacity <= 500:
+        raise InvalidInput("The capacity must be from 1 to 500.")
+    crowded = [t for t in targets if t.booked_count > capacity]
+    if not crowded:
+        return
+    worst = max(crowded, key=lambda t: t.booked_count)
+    where = f" on {worst.local_date:%a %d %b}" if len(targets) > 1 else ""
+    raise InvalidInput(
+        f"{worst.booked_count} people are booked{where}, so the capacity can't go below "
+        f"{worst.booked_count}. Nobody is dropped without being asked."
+    )
+
+
+@dataclass(frozen=True)
+class ChangeScope:
+    """What a change to a session (or to it and the following ones) would touch."""
+
+    sessions: list[ClassSession]
+    booked_people: int  # distinct people with a place in any of them
+    waiting_people: int  # distinct people on any of their waitlists
+
+
+async def change_scope(
+    session: AsyncSession, actor: User, session_id: int, *, following: bool, now: dt.datetime
+) -> ChangeScope:
+    """The sessions a trainer's change would apply to and how many people would be told,
+    for the confirmation shown before anything changes. NotAllowed for another's class."""
+    from bot.services.classes import following_sessions
+
+    first = await own_session(session, actor, session_id)
+    if first.state != SessionState.SCHEDULED or first.starts_at <= now:
+        raise InvalidInput("Only an upcoming session can change.")
+    targets = await following_sessions(session, first, now=now) if following else [first]
+    ids = [t.id for t in targets]
+
+    async def people(state: BookingState) -> int:
+        found = await session.scalar(
+            select(func.count(func.distinct(Booking.user_id))).where(
+                Booking.session_id.in_(ids), Booking.state == state
+            )
+        )
+        return found or 0
+
+    return ChangeScope(
+        sessions=targets,
+        booked_people=await people(BookingState.CONFIRMED),
+        waiting_people=await people(BookingState.WAITLISTED),
+    )
 
 
 @dataclass
@@ -429,7 +485,7 @@ async def roster(
         select(Booking, User)
         .join(User, Booking.user_id == User.id)
         .where(Booking.session_id == session_id)
-        .order_by(Booking.state, Booking.waitlisted_at, Booking.confirmed_at, Booking.id)
+        .order_by(Booking.state, Booking.waitlist_number, Booking.confirmed_at, Booking.id)
     )
     entries = []
     stats = await series_attendance(session, info.series.id, now=None)

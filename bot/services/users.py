@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,6 +122,7 @@ async def record_consent(
     if user.onboarding_step == OnboardingStep.CONSENT:
         user.onboarding_step = OnboardingStep.TIMEZONE
         user.awaiting_input = AWAITING_TIMEZONE
+        user.awaiting_since = now
     user.updated_at = now
     return user
 
@@ -131,11 +133,97 @@ async def await_input(
     """Note what the user's next free text in private chat answers (None: nothing).
 
     Stored with the user, so a question asked before a restart is still understood after it.
+    The question stays open until it is answered, the person presses a button or sends a
+    command (`end_pending`), or `OPEN_QUESTION_LIFETIME` passes (`question_expired`).
     """
     user = await require_user(session, user_id)
     user.awaiting_input = what
+    user.awaiting_since = now if what else None
     user.updated_at = now
     return user
+
+
+# A typed question left open longer than this is closed: an answer typed much later is
+# more likely a message about something else.
+OPEN_QUESTION_LIFETIME = dt.timedelta(hours=2)
+# The draft entry holding a typed answer that waits for the person's confirmation.
+HELD = "held"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What a person had open when they pressed a button or sent a command: the question
+    their next text would have answered, and a typed answer waiting for their confirmation."""
+
+    awaiting: str | None = None
+    held: dict[str, Any] | None = None
+
+
+NOTHING_PENDING = Pending()
+
+
+def question_expired(user: User, now: dt.datetime) -> bool:
+    """True when the user's open question was asked more than OPEN_QUESTION_LIFETIME ago."""
+    since = user.awaiting_since
+    return since is not None and now - since > OPEN_QUESTION_LIFETIME
+
+
+def has_pending(user: User) -> bool:
+    """True when the user has an open question or a typed answer waiting for confirmation."""
+    return bool(user.awaiting_input) or draft_of(user, HELD) is not None
+
+
+def draft_of(user: User, flow: str) -> dict[str, Any] | None:
+    """The user's saved answers of one multi-step flow ("newclass", "checkin", ...), if any."""
+    value = (user.draft or {}).get(flow)
+    return dict(value) if isinstance(value, dict) else None
+
+
+def set_draft(user: User, flow: str, value: dict[str, Any] | None) -> None:
+    """Save (or with None, drop) one flow's answers, leaving the other flows' drafts alone."""
+    drafts = {k: v for k, v in (user.draft or {}).items() if k != flow}
+    if value is not None:
+        drafts[flow] = value
+    user.draft = drafts or None
+
+
+async def hold_answer(
+    session: AsyncSession, user_id: int, subject: str, text: str, *, now: dt.datetime
+) -> User:
+    """Keep a typed answer for `subject` (e.g. "cancel:81") until the person confirms it.
+
+    The question it answered is closed. Nothing happens on the text alone: the caller shows
+    a confirmation that spells out the consequence, and its button acts on the held answer.
+    """
+    user = await require_user(session, user_id)
+    user.awaiting_input = None
+    user.awaiting_since = None
+    set_draft(user, HELD, {"subject": subject, "text": text})
+    user.updated_at = now
+    return user
+
+
+def held_answer(pending: Pending, subject: str) -> str | None:
+    """The typed answer held for `subject`, if that is what was waiting for confirmation."""
+    if pending.held and pending.held.get("subject") == subject:
+        return str(pending.held.get("text", ""))
+    return None
+
+
+async def end_pending(session: AsyncSession, user_id: int, *, now: dt.datetime) -> Pending:
+    """Close the user's open question and drop a held answer; return what they were.
+
+    Called for every button press and command: a question never outlives the screen that
+    asked it. The handler of the press gets the returned value, so a button that continues
+    the same flow (or confirms the held answer) can still act on it.
+    """
+    user = await require_user(session, user_id)
+    pending = Pending(awaiting=user.awaiting_input, held=draft_of(user, HELD))
+    user.awaiting_input = None
+    user.awaiting_since = None
+    set_draft(user, HELD, None)
+    user.updated_at = now
+    return pending
 
 
 async def set_timezone(session: AsyncSession, user_id: int, zone: str, *, now: dt.datetime) -> User:
@@ -145,6 +233,7 @@ async def set_timezone(session: AsyncSession, user_id: int, zone: str, *, now: d
     user = await require_user(session, user_id)
     user.timezone = zone
     user.awaiting_input = None
+    user.awaiting_since = None
     if user.onboarding_step == OnboardingStep.TIMEZONE:
         user.onboarding_step = OnboardingStep.DONE
         user.onboarded_at = now

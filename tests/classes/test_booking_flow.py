@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
 from bot.models import Booking, BookingState
 from bot.services import classes as class_service
 from tests.classes.conftest import add_series, sessions_of
+from tests.delivery.conftest import seed_clients
+from tests.harness import book
 
 
 async def booking_of(db, user_id: int, session_id: int) -> Booking | None:
@@ -227,11 +231,51 @@ async def test_im_here_from_fifteen_minutes_before(trainer, client, db, clock):
     query = await ann.press_data(await ann.expect("Classes"), f"cl:b:{target.id}")
     await ann.answer(query)
     clock.set(target.starts_at - dt.timedelta(minutes=20))
+    # Moving the clock makes the 1 h reminder due: it may arrive in between.
     await ann.send("/mybookings")
-    assert not any("I'm here" in label for label in (await ann.expect()).button_texts)
+    mine = await ann.expect_until("Your upcoming classes")
+    assert not any("I'm here" in label for label in mine.button_texts)
     clock.set(target.starts_at - dt.timedelta(minutes=10))
     await ann.send("/mybookings")
-    mine = await ann.expect()
+    mine = await ann.expect_until("Your upcoming classes")
     await ann.press(mine, "I'm here")
     await ann.expect("Checked in for Back care")
     assert (await booking_of(db, ann.id, target.id)).attendance.value == "attended"
+
+
+async def test_thirty_book_presses_at_once_are_each_told_their_true_place(
+    trainer, client, db, clock, tg
+):
+    """On a full session, 30 people press Book at the same moment: each is told a different
+    waitlist place, 1 to 30, and it is the place the trainer's roster shows for them."""
+    tess = await trainer()
+    series_id = await add_series(db, clock, tess.id, capacity=1)
+    target = (await sessions_of(db, series_id))[0]
+    first = await client("Ann")
+    people = [tg.user(f"Client{i}", id=i) for i in await seed_clients(db, tg, 30)]
+    await book(first, target.id)
+    listings = []
+    for person in people:
+        await person.send("/classes")
+        listings.append(await person.expect("Classes"))
+    queries = await asyncio.gather(
+        *(
+            person.press_data(listing, f"cl:b:{target.id}")
+            for person, listing in zip(people, listings, strict=True)
+        )
+    )
+    told = {}
+    for person, query in zip(people, queries, strict=True):
+        answer = (await person.answer(query, timeout=15))["text"]
+        found = re.search(r"#(\d+) on the waitlist", answer)
+        assert found, answer
+        told[person.profile["first_name"]] = int(found.group(1))
+    assert sorted(told.values()) == list(range(1, 31))
+
+    await tess.send("/myclasses")
+    await tess.press(await tess.expect("Your classes"), "Mon 30 Nov · 18:00 Back care")
+    roster = await tess.expect_edit("Roster")
+    shown = {
+        name: int(number) for number, name in re.findall(r"⏳ #(\d+) (Client\d+)", roster.text)
+    }
+    assert shown == told

@@ -156,7 +156,7 @@ async def test_cancel_saves_nothing_and_old_buttons_say_so(trainer, db):
     await tess.expect("What is the class called?")
     description = await tess.expect("A short description")
     await tess.send("/cancel")
-    await tess.expect("OK, cancelled.")
+    await tess.expect("OK, cancelled")
     query = await tess.press(description, "Skip")
     await tess.answer(query)
     await tess.expect_edit("This class draft is gone")
@@ -184,7 +184,7 @@ async def test_the_flow_survives_a_restart(bot_settings, db, clock, tg):
         await tess.expect("weekly class or a one-off")
         async with db.reading() as session:
             user = await users.get_user(session, tess.id)
-        assert user.draft["title"] == "Back care"
+        assert user.draft["newclass"]["title"] == "Back care"
 
 
 async def test_clients_cannot_create_classes(client):

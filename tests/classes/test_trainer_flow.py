@@ -35,6 +35,13 @@ async def test_my_classes_roster_and_cancelling_with_a_reason(trainer, client, d
     )
     assert ask.button_texts == ["Cancel without a reason", "Keep the session"]
     await tess.send("The studio is flooded, sorry!")
+    confirm = await tess.expect(
+        "Cancel Back care on Mon 30 Nov · 18:00 and tell 3 people, with your reason?"
+    )
+    assert "«The studio is flooded, sorry!»" in confirm.text
+    async with db.reading() as session:
+        assert (await session.get(ClassSession, target.id)).state == SessionState.SCHEDULED
+    await tess.press(confirm, "Yes, cancel and tell 3")
     await tess.expect("❌ Cancelled. 3 people are being told, with your reason.")
     for person, when in (
         (ann, "Mon 30 Nov · 17:00"),
@@ -67,6 +74,9 @@ async def test_changing_time_for_following_sessions_tells_the_booked(trainer, cl
     await tess.send("25:61")
     await tess.expect("is not a time of day")
     await tess.send("17:30")
+    confirm = await tess.expect("Move Back care from Mon 30 Nov · 18:00 on (16 sessions)")
+    assert "to start at 17:30 (Europe/Berlin) and tell 1 booked person?" in confirm.text
+    await tess.press(confirm, "Yes, change it")
     await tess.expect("now start at 17:30; 1 booked person is being told.")
     moved = await ann.expect(
         "🔄 Back care with Tess has moved: it is now on Thursday 3 December, 16:30–17:30"
@@ -96,6 +106,9 @@ async def test_capacity_raise_promotes_and_lowering_below_booked_is_refused(
     await tess.send("0")
     await tess.expect("must be from 1 to 500")
     await tess.send("2")
+    confirm = await tess.expect("Set the places of Back care on Mon 30 Nov · 18:00 to 2?")
+    assert "People on the waitlist get any new places and are told." in confirm.text
+    await tess.press(confirm, "Yes, change it")
     await tess.expect("Capacity of this session is now 2. 1 from the waitlist got a place")
     await ben.expect("🎉 You're in!")
 

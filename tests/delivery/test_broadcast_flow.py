@@ -131,7 +131,7 @@ async def test_write_again_and_cancel(onboarded, admin_id, clients, tg):
     await admin.send("/broadcast")
     await admin.press(await admin.expect("Who should"), "All clients")
     await admin.send("/cancel")
-    await admin.expect("OK, cancelled.")
+    await admin.expect("OK, cancelled")
     await admin.send("this is just chat now")
     await admin.expect("I'm not sure what you mean.")
 

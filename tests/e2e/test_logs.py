@@ -58,6 +58,12 @@ def bot_process(telegram_server, fresh_database_url, admin_id, tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    # Start-up (migrations, getMe) takes its time on a busy machine: wait for "ready"
+    # rather than for a fixed number of seconds.
+    deadline = time.monotonic() + 120
+    while "ready" not in log_path.read_text() and process.poll() is None:
+        assert time.monotonic() < deadline, f"the bot did not start:\n{log_path.read_text()}"
+        time.sleep(0.2)
     yield process, log_path
     if process.poll() is None:
         process.kill()

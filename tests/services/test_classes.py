@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -273,6 +274,71 @@ async def test_fifty_people_on_the_last_spot(db, database_url):
     assert row.booked_count == confirmed == 5
     positions = sorted(r.position for r in results if r.status == "waitlisted")
     assert positions == list(range(1, 50))
+
+
+async def test_thirty_presses_on_a_full_session_are_told_where_they_stand(db, database_url):
+    """Positions are assigned under the session's lock: what each person is told is unique,
+    gap-free and equal to where they stand, even though each press read its clock before
+    waiting for the lock (the stamps below are deliberately out of order)."""
+    trainer = await person(db, 1, role=Role.TRAINER)
+    series = await new_series(db, trainer, capacity=1)
+    target = (await sessions_of(db, series.id))[0]
+    first = await person(db, 100)
+    await book(db, first, target.id)
+    clients = [await person(db, 200 + n) for n in range(30)]
+    stamps = [NOW + dt.timedelta(milliseconds=n) for n in range(30)]
+    random.Random(7).shuffle(stamps)
+    engines = [Database(database_url) for _ in range(6)]
+    try:
+        results = await asyncio.gather(
+            *(
+                book(engines[n % 6], client, target.id, now=stamps[n])
+                for n, client in enumerate(clients)
+            )
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    told = {r.booking.user_id: r.position for r in results}
+    assert sorted(told.values()) == list(range(1, 31))
+
+    async def standing() -> dict[int, int]:
+        async with db.reading() as session:
+            _, entries = await bookings.roster(session, trainer, target.id)
+        return {e.user.id: e.position for e in entries if e.position is not None}
+
+    assert await standing() == told
+    # A cancel promotes the person told #1; everyone else moves up by one.
+    async with db.transaction() as session:
+        mine = await session.scalar(
+            select(Booking).where(Booking.user_id == first.id, Booking.session_id == target.id)
+        )
+        cancelled = await bookings.cancel(session, first.id, mine.id, now=NOW)
+    by_position = {position: user_id for user_id, position in told.items()}
+    assert [p.user_id for p in cancelled.promotions] == [by_position[1]]
+    # Three people leave the waitlist at once (#5, #10, #20): the rest close the gaps, in order.
+    leaving = [by_position[5], by_position[10], by_position[20]]
+    leave_engines = [Database(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(
+            *(
+                _cancel(leave_engines[n], user_id, _booking_id(results, user_id))
+                for n, user_id in enumerate(leaving)
+            )
+        )
+    finally:
+        for engine in leave_engines:
+            await engine.dispose()
+    remaining = [by_position[k] for k in range(2, 31) if by_position[k] not in leaving]
+    assert await standing() == {user_id: n + 1 for n, user_id in enumerate(remaining)}
+    # And the next promotion follows that order.
+    async with db.transaction() as session:
+        promoted = await bookings.set_capacity(session, trainer, target.id, 3, now=NOW)
+    assert [p.user_id for p in promoted] == remaining[:2]
+
+
+def _booking_id(results: list[bookings.BookingResult], user_id: int) -> int:
+    return next(r.booking.id for r in results if r.booking.user_id == user_id)
 
 
 # ------------------------------------------------------------------ cancelling
