@@ -38,8 +38,9 @@ async def test_a_whole_session_at_debug_level_logs_no_token(onboarded, admin_id,
 
 
 @pytest.fixture
-def bot_process(telegram_server, fresh_database_url, admin_id, tmp_path):
-    """`python -m bot run` as a child process, at DEBUG level, against the fake Bot API."""
+def bot_process(telegram_server, tg, fresh_database_url, admin_id, tmp_path):
+    """`python -m bot run` as a child process, at DEBUG level, against the fake Bot API
+    (reset first, by `tg`, so that the reset does not cut the bot's first long poll)."""
     log_path = tmp_path / "bot.log"
     env = {
         **os.environ,
