@@ -159,6 +159,11 @@ class TelegramControl:
         return (await self.call("wait", **body))["event"]
 
 
+# How long a test waits for the bot by default. Generous, so that a machine busy with other
+# work slows a test down instead of failing it; a passing test never waits this long.
+PATIENCE = 20.0
+
+
 @dataclass
 class TelegramUser:
     """A person using Telegram: sends messages, presses buttons, reads what the bot sends.
@@ -215,7 +220,7 @@ class TelegramUser:
         )
         return result["query_id"]
 
-    async def answer(self, query_id: str, timeout: float = 5.0) -> dict:
+    async def answer(self, query_id: str, timeout: float = PATIENCE) -> dict:
         """The bot's answer to a button press (text, show_alert); fails if it never answers."""
         answer = (await self.control.call("answer", query_id=query_id, timeout=timeout))["answer"]
         assert answer is not None, f"the bot did not answer button press {query_id}"
@@ -228,7 +233,7 @@ class TelegramUser:
         *,
         chat: dict | None = None,
         kinds: tuple[str, ...] = ("message",),
-        timeout: float = 5.0,
+        timeout: float = PATIENCE,
     ) -> BotMessage:
         """The next bot message in the chat (after the last one seen); it must contain `contains`.
 
@@ -257,7 +262,7 @@ class TelegramUser:
         return await self.expect(contains, kinds=("edit",), **kwargs)
 
     async def expect_edit_until(
-        self, contains: str, *, chat: dict | None = None, timeout: float = 10.0
+        self, contains: str, *, chat: dict | None = None, timeout: float = PATIENCE
     ) -> BotMessage:
         """Skip edits (a status message counting up) until one contains `contains`."""
         return await self.expect_until(contains, kinds=("edit",), chat=chat, timeout=timeout)
@@ -268,7 +273,7 @@ class TelegramUser:
         *,
         kinds: tuple[str, ...] = ("message",),
         chat: dict | None = None,
-        timeout: float = 10.0,
+        timeout: float = PATIENCE,
     ) -> BotMessage:
         """Skip other bot messages (a reminder arriving meanwhile) until one contains
         `contains`; for flows that background jobs may interleave with."""
