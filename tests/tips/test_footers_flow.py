@@ -105,7 +105,7 @@ async def test_tipstats_marks_what_each_tip_rests_on(onboarded, db, admin_id, cl
     social_sent = sum(LIBRARY.tip(tip_id).category == "social" for tip_id in received)
     assert f"Together: {social_sent} · 0 · 0 (💬 13)" in lines
     mental = [line for line in lines if line.startswith("Mental health: ")]
-    assert len(mental) == 1 and mental[0].endswith("(📚 8, 📋 2, 💬 4)")
+    assert len(mental) == 1 and mental[0].endswith("(📚 7, 📋 2, 💬 5)")
     marks = {"research": "📚", "fact-sheet": "📋", "encouragement": "💬"}
     for tip_id in received:
         entry = LIBRARY.tip(tip_id)
