@@ -31,7 +31,7 @@ WELCOME = (
     "• find and book group classes, and join a waitlist when one is full\n"
     "• get reminders before your classes\n"
     "• read short tips on how exercise and moving together help body and mind, "
-    "each with its research source\n"
+    "each saying what it rests on\n"
     "• check in on your mood, energy and pain, and follow your progress\n\n"
     "Two quick questions to set things up."
 )

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.services import privacy, users
+from handlers import tips
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
 from handlers.keyboards import button, column
@@ -47,6 +48,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if args == ["export"]:
         async with context.deps.db.reading() as session:
             data = await privacy.export(session, context.actor.id, now=now)
+            data["tips_received"] = await tips.describe_received(
+                session, data["tips_received"], context.deps.library
+            )
         await answer_query(update, context, "Here it is.")
         await context.bot.send_document(
             update.effective_chat.id,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
@@ -13,7 +15,7 @@ from bot.context import BotContext
 from bot.models import Role
 from bot.services import tips, users
 from bot.services.errors import InvalidInput
-from bot.services.tip_library import CATEGORIES
+from bot.services.tip_library import CATEGORIES, Library
 from handlers import conversation
 from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
@@ -29,19 +31,67 @@ CATEGORY_NAMES = {
     "social": "Together",
 }
 SAFETY = "General information, not medical advice: your own plan comes from your therapist."
+# The mark of each kind of source, at the start of a tip's footer and in /tipstats.
+MARKS = {"research": "📚", "fact-sheet": "📋", "encouragement": "💬", "trainer": "🔗"}
+
+
+@dataclass(frozen=True)
+class Footer:
+    """The line under a tip that says what kind of source it rests on.
+
+    `words` are what the reader reads. The link follows on a line of its own, except where
+    `linked_words` (a part of `words`) carry it: an encouragement footer links the article
+    that inspired it without showing its address, whose words ("science-backed") would claim
+    what the tip does not."""
+
+    kind: str
+    words: str
+    link: str | None
+    linked_words: str | None = None
+
+    def html(self) -> str:
+        """The footer as Telegram HTML."""
+        if self.linked_words and self.link:
+            before, _, after = self.words.partition(self.linked_words)
+            anchor = f'<a href="{escape(self.link)}">{escape(self.linked_words)}</a>'
+            return f"{escape(before)}{anchor}{escape(after)}"
+        return escape(self.words) + (f"\n{escape(self.link)}" if self.link else "")
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The footer as plain data (the /privacy export)."""
+        return {"kind": self.kind, "text": self.words, "link": self.link}
+
+
+def footer(tip: tips.ChosenTip) -> Footer:
+    """What the tip rests on, in the reader's words: a study by its authors, year, title and
+    journal with its DOI link; a health organisation's facts and figures; encouragement from
+    our practice, said plainly; or the source a trainer chose."""
+    source = tip.source
+    mark = MARKS[tip.source_kind]
+    if isinstance(source, tips.TrainerSource):
+        return Footer("trainer", f"{mark} Source chosen by {source.trainer_name}", source.link)
+    if source.evidence == "encouragement":
+        return Footer(
+            "encouragement",
+            f"{mark} Encouragement from our practice, inspired by {source.inspired_by}",
+            source.url,
+            linked_words=source.inspired_by,
+        )
+    named = f"{source.authors} ({source.year}). {source.title}."
+    if source.evidence == "fact-sheet":
+        return Footer("fact-sheet", f"{mark} Facts and figures: {named}", source.url)
+    unlinked = "" if source.url else " No DOI or link is known for it."
+    return Footer("research", f"{mark} Research: {named} {source.journal}.{unlinked}", source.url)
 
 
 def render(tip: tips.ChosenTip) -> tuple[str, InlineKeyboardMarkup]:
-    """A tip as a message: title, text, a safety line, and last its citation and link."""
+    """A tip as a message: title, text, a safety line, and last its footer."""
     heading = (
         f"💡 <b>Tip from your trainer {escape(tip.trainer_name)}: {escape(tip.title)}</b>"
         if tip.trainer_name
         else f"💡 <b>{escape(tip.title)}</b>"
     )
-    text = (
-        f"{heading}\n\n{escape(tip.text)}\n\n<i>{SAFETY}</i>\n\n"
-        f"📚 {escape(tip.citation)}\n{escape(tip.link)}"
-    )
+    text = f"{heading}\n\n{escape(tip.text)}\n\n<i>{SAFETY}</i>\n\n{footer(tip).html()}"
     keyboard = grid(
         [
             button("👍 Helpful", pack(PREFIX, "h", tip.tip_id)),
@@ -52,11 +102,29 @@ def render(tip: tips.ChosenTip) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def render_group_post(tip: tips.ChosenTip) -> str:
-    """The weekly post for a community group: the tip and its source, nothing personal."""
+    """The weekly post for a community group: the tip and its footer, nothing personal."""
     return (
         f"🤝 <b>Why we move together: {escape(tip.title)}</b>\n\n{escape(tip.text)}\n\n"
-        f"📚 {escape(tip.citation)}\n{escape(tip.link)}"
+        f"{footer(tip).html()}"
     )
+
+
+async def describe_received(
+    session: AsyncSession, received: list[dict[str, Any]], library: Library
+) -> list[dict[str, Any]]:
+    """The tips a person received (export rows with a tip_id), each with the tip's title and
+    the footer it was shown with."""
+    found = await tips.describe(session, [row["tip_id"] for row in received], library)
+    return [
+        {
+            **row,
+            "title": found[row["tip_id"]].title,
+            "source": footer(found[row["tip_id"]]).as_dict(),
+        }
+        if row["tip_id"] in found
+        else row
+        for row in received
+    ]
 
 
 def markup_dict(keyboard: InlineKeyboardMarkup) -> dict[str, Any]:
@@ -107,16 +175,29 @@ async def show_stats(update: Update, context: BotContext) -> None:
         totals[1] += item.helpful
         totals[2] += item.not_for_me
     whose = "all clients" if context.actor.role == Role.ADMIN else "your clients"
-    lines = [f"📊 <b>Tips among {whose}</b>", "", "<b>By category</b> (sent · 👍 · 🙅)"]
+    lines = [
+        f"📊 <b>Tips among {whose}</b>",
+        "",
+        f"What each rests on: {MARKS['research']} research, {MARKS['fact-sheet']} facts and "
+        f"figures, {MARKS['encouragement']} encouragement, {MARKS['trainer']} a trainer's "
+        "own source",
+        "",
+        "<b>By category</b> (sent · 👍 · 🙅)",
+    ]
     for category in CATEGORIES:
         sent, yes, no = per_category[category]
         answered = yes + no
         share = f", {round(100 * yes / answered)}% helpful" if answered else ""
-        lines.append(f"{CATEGORY_NAMES[category]}: {sent} · {yes} · {no}{share}")
+        kinds = Counter(item.source_kind for item in found if item.category == category)
+        makeup = ", ".join(f"{MARKS[kind]} {kinds[kind]}" for kind in MARKS if kinds[kind])
+        lines.append(f"{CATEGORY_NAMES[category]}: {sent} · {yes} · {no}{share} ({makeup})")
     lines += ["", "<b>By tip</b> (sent · 👍 · 🙅)"]
     shown = sorted(found, key=lambda item: (-item.sent, item.title))
     for item in shown:
-        lines.append(f"{escape(item.title)}: {item.sent} · {item.helpful} · {item.not_for_me}")
+        lines.append(
+            f"{MARKS[item.source_kind]} {escape(item.title)}: "
+            f"{item.sent} · {item.helpful} · {item.not_for_me}"
+        )
     if not any(item.sent for item in found):
         lines.append("\nNo tips have gone out yet.")
     await respond(update, context, "\n".join(lines)[:4000])
@@ -167,10 +248,9 @@ async def _ask(
                 category=draft["category"],
                 title=draft["title"],
                 text=draft["text"],
-                citation=f"Source chosen by {context.actor.first_name}",
-                link=draft["source"],
-                evidence="trainer",
-                trainer_name=context.actor.first_name,
+                source=tips.TrainerSource(
+                    trainer_name=context.actor.first_name, link=draft["source"]
+                ),
             )
         )
         text = f"Preview: your clients will see\n\n{preview}"

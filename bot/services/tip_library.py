@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 TIPS_FILE = CONTENT / "tips.toml"
@@ -20,14 +27,23 @@ REFERENCES_FILE = CONTENT / "references.toml"
 CATEGORIES = ("physiological", "physical", "mental", "social")
 MAX_TEXT = 500
 MAX_TITLE = 80
-# An "encouragement" source is the article's own uncited claims: tips on it must not dress
-# them up as findings.
+# Words that present a statement as a finding. Tips on a source that is not research (an
+# "encouragement" or a "fact-sheet" source) must not use them, and neither may the words the
+# reader sees under an encouragement tip.
 RESEARCH_WORDS = re.compile(
-    r"\b(research|study|studies|trial|trials|review|evidence|scientists?|shows?|proven)\b",
+    r"\b(research\w*|study|studies|trials?|reviews?|evidence\w*|scien\w*|shows?|shown|"
+    r"proven|proof)\b",
     re.IGNORECASE,
 )
+DOI_LINK = "https://doi.org/"
 
 Category = Literal["physiological", "physical", "mental", "social"]
+Evidence = Literal["research", "fact-sheet", "encouragement"]
+KIND_NAMES = {
+    "research": "a research source",
+    "fact-sheet": "a fact sheet",
+    "encouragement": "an encouragement source",
+}
 
 
 class LibraryError(Exception):
@@ -35,16 +51,57 @@ class LibraryError(Exception):
 
 
 class Reference(BaseModel):
-    """A source tips rest on."""
+    """A source tips rest on, and what kind of source it is (see references.toml)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     key: str = Field(pattern=r"^[a-z0-9]+$")
-    citation: str = Field(min_length=10)
-    link: str = Field(pattern=r"^https?://\S+$")
+    evidence: Evidence
+    authors: str = Field(min_length=2)
+    year: int = Field(ge=1900, le=2100)
+    title: str = Field(min_length=5)
+    journal: str | None = Field(default=None, min_length=5)
+    doi: str | None = Field(default=None, pattern=r"^10\.\d{4,9}/\S+$")
+    no_doi: str | None = Field(default=None, min_length=10)
+    link: str | None = Field(default=None, pattern=r"^https://\S+$")
+    inspired_by: str | None = Field(default=None, min_length=3)
     supports: str = Field(min_length=5)
     category: Category
-    evidence: Literal["research", "encouragement"]
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> Reference:
+        allowed = {
+            "research": {"journal", "doi", "no_doi", "link"},
+            "fact-sheet": {"link"},
+            "encouragement": {"inspired_by", "link"},
+        }[self.evidence]
+        for name in ("journal", "doi", "no_doi", "link", "inspired_by"):
+            if getattr(self, name) is not None and name not in allowed:
+                raise ValueError(f"{KIND_NAMES[self.evidence]} has no {name}")
+        if self.evidence == "research":
+            if self.journal is None:
+                raise ValueError("a research source names its journal")
+            if (self.doi is None) == (self.no_doi is None):
+                raise ValueError("a research source has a doi, or says in no_doi why not")
+            if self.doi is not None and self.link is not None:
+                raise ValueError("a research source with a doi is linked by it: drop the link")
+        elif self.link is None:
+            raise ValueError(f"{KIND_NAMES[self.evidence]} needs a link")
+        if self.evidence == "encouragement":
+            if self.inspired_by is None:
+                raise ValueError("an encouragement source says in inspired_by what inspired it")
+            found = RESEARCH_WORDS.search(self.inspired_by)
+            if found:
+                raise ValueError(
+                    f"inspired_by says {found.group(0)!r}: readers would take "
+                    "encouragement for research"
+                )
+        return self
+
+    @property
+    def url(self) -> str | None:
+        """Where the reader can find the source: its DOI link, else its link (None: nowhere)."""
+        return f"{DOI_LINK}{self.doi}" if self.doi else self.link
 
 
 class Tip(BaseModel):
@@ -131,11 +188,11 @@ def load_library(tips_path: Path | None = None, references_path: Path | None = N
         reference = references.get(tip.reference)
         if reference is None:
             raise LibraryError(f"{tips_path}, {name}: unknown reference {tip.reference!r}")
-        if reference.evidence == "encouragement" and RESEARCH_WORDS.search(tip.text):
-            word = RESEARCH_WORDS.search(tip.text).group(0)
+        found = RESEARCH_WORDS.search(f"{tip.title}\n{tip.text}")
+        if reference.evidence != "research" and found:
             raise LibraryError(
-                f"{tips_path}, {name}: rests on an encouragement source but says "
-                f"{word!r}, as if it were a research finding"
+                f"{tips_path}, {name}: rests on {KIND_NAMES[reference.evidence]} but says "
+                f"{found.group(0)!r}, as if it were a research finding"
             )
         seen.add(tip.id)
         tips.append(tip)

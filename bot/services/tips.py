@@ -37,7 +37,7 @@ from bot.models import (
 )
 from bot.services.classes import clients_seen_by, trainers_of_client
 from bot.services.errors import InvalidInput, NotAllowed
-from bot.services.tip_library import CATEGORIES, MAX_TEXT, MAX_TITLE, Library
+from bot.services.tip_library import CATEGORIES, MAX_TEXT, MAX_TITLE, Library, Reference, Tip
 
 FREQUENCIES: dict[str, tuple[int, ...]] = {
     "off": (),
@@ -66,17 +66,55 @@ MOMENT_RULES: dict[str, MomentRule] = {
 
 
 @dataclass(frozen=True)
+class TrainerSource:
+    """The source a trainer chose for a tip of their own: the bot vouches for nothing more."""
+
+    trainer_name: str
+    link: str
+
+
+@dataclass(frozen=True)
 class ChosenTip:
-    """A tip picked for a client, as plain values ready to render."""
+    """A tip picked for a client, as plain values ready to render, with the source it rests
+    on: a library reference (research, fact sheet or encouragement) or a trainer's choice."""
 
     tip_id: str
     category: str
     title: str
     text: str
-    citation: str
-    link: str
-    evidence: str  # "research", "encouragement", or "trainer"
-    trainer_name: str | None = None
+    source: Reference | TrainerSource
+
+    @property
+    def trainer_name(self) -> str | None:
+        """The trainer who wrote the tip (None for the library's tips)."""
+        return self.source.trainer_name if isinstance(self.source, TrainerSource) else None
+
+    @property
+    def source_kind(self) -> str:
+        """What the tip rests on: one of research, fact-sheet, encouragement or trainer."""
+        return "trainer" if isinstance(self.source, TrainerSource) else self.source.evidence
+
+
+def library_tip(tip: Tip, library: Library) -> ChosenTip:
+    """A tip of the library with its reference."""
+    return ChosenTip(
+        tip_id=tip.id,
+        category=tip.category,
+        title=tip.title,
+        text=tip.text,
+        source=library.references[tip.reference],
+    )
+
+
+def own_tip(tip: TrainerTip, trainer_name: str) -> ChosenTip:
+    """A trainer's own tip with the source they chose."""
+    return ChosenTip(
+        tip_id=trainer_tip_id(tip),
+        category=tip.category,
+        title=tip.title,
+        text=tip.text,
+        source=TrainerSource(trainer_name=trainer_name, link=tip.source_url),
+    )
 
 
 def in_quiet_hours(hour: int, minute: int, quiet_start: int, quiet_end: int) -> bool:
@@ -163,32 +201,28 @@ def trainer_tip_id(tip: TrainerTip) -> str:
 
 
 async def _pool(session: AsyncSession, user_id: int, library: Library) -> list[ChosenTip]:
-    pool = [
-        ChosenTip(
-            tip_id=tip.id,
-            category=tip.category,
-            title=tip.title,
-            text=tip.text,
-            citation=library.references[tip.reference].citation,
-            link=library.references[tip.reference].link,
-            evidence=library.references[tip.reference].evidence,
-        )
-        for tip in library.tips
-    ]
-    for tip, name in await _trainer_tips(session, user_id):
-        pool.append(
-            ChosenTip(
-                tip_id=trainer_tip_id(tip),
-                category=tip.category,
-                title=tip.title,
-                text=tip.text,
-                citation=f"Source chosen by {name}",
-                link=tip.source_url,
-                evidence="trainer",
-                trainer_name=name,
-            )
-        )
+    pool = [library_tip(tip, library) for tip in library.tips]
+    pool += [own_tip(tip, name) for tip, name in await _trainer_tips(session, user_id)]
     return pool
+
+
+async def describe(
+    session: AsyncSession, tip_ids: Iterable[str], library: Library
+) -> dict[str, ChosenTip]:
+    """The tips with these ids, with their sources, by id; ids of tips that no longer exist
+    are left out."""
+    wanted = set(tip_ids)
+    found = {tip.id: library_tip(tip, library) for tip in library.tips if tip.id in wanted}
+    own = [int(key[8:]) for key in wanted if key.startswith("trainer-") and key[8:].isdigit()]
+    if own:
+        rows = await session.execute(
+            select(TrainerTip, User.first_name)
+            .join(User, TrainerTip.trainer_id == User.id)
+            .where(TrainerTip.id.in_(own))
+        )
+        for tip, name in rows:
+            found[trainer_tip_id(tip)] = own_tip(tip, name)
+    return found
 
 
 async def category_weights(session: AsyncSession, user_id: int) -> dict[str, float]:
@@ -452,14 +486,10 @@ async def answer(
 
 
 async def _category_of(session: AsyncSession, tip_id: str, library: Library) -> str:
-    tip = library.tip(tip_id)
-    if tip is not None:
-        return tip.category
-    if tip_id.startswith("trainer-") and tip_id[8:].isdigit():
-        own = await session.get(TrainerTip, int(tip_id[8:]))
-        if own is not None:
-            return own.category
-    raise InvalidInput("That tip no longer exists.")
+    tip = (await describe(session, [tip_id], library)).get(tip_id)
+    if tip is None:
+        raise InvalidInput("That tip no longer exists.")
+    return tip.category
 
 
 async def set_schedule(
@@ -542,11 +572,13 @@ async def add_trainer_tip(
 
 @dataclass(frozen=True)
 class TipStats:
-    """How one tip did among a trainer's clients."""
+    """How one tip did among a trainer's clients, and what kind of source it rests on
+    ("research", "fact-sheet", "encouragement" or "trainer")."""
 
     tip_id: str
     title: str
     category: str
+    source_kind: str
     sent: int
     helpful: int
     not_for_me: int
@@ -576,17 +608,21 @@ async def stats(session: AsyncSession, trainer: User, library: Library) -> list[
     ).all()
     helpful = Counter({tip_id: n for tip_id, yes, n in answers if yes})
     unhelpful = Counter({tip_id: n for tip_id, yes, n in answers if not yes})
-    found = [
-        TipStats(tip.id, tip.title, tip.category, sent[tip.id], helpful[tip.id], unhelpful[tip.id])
-        for tip in library.tips
-    ]
+    chosen = [library_tip(tip, library) for tip in library.tips]
     own = await session.scalars(select(TrainerTip).where(TrainerTip.trainer_id == trainer.id))
-    for tip in own:
-        key = trainer_tip_id(tip)
-        found.append(
-            TipStats(key, tip.title, tip.category, sent[key], helpful[key], unhelpful[key])
+    chosen += [own_tip(tip, trainer.first_name) for tip in own]
+    return [
+        TipStats(
+            tip.tip_id,
+            tip.title,
+            tip.category,
+            tip.source_kind,
+            sent[tip.tip_id],
+            helpful[tip.tip_id],
+            unhelpful[tip.tip_id],
         )
-    return found
+        for tip in chosen
+    ]
 
 
 # --------------------------------------------------------------------- community groups
@@ -629,20 +665,11 @@ async def weekly_group_posts(
             continue
         year, week, _ = monday.isocalendar()
         entry = social[(year * 53 + week) % len(social)]
-        reference = library.references[entry.reference]
         posts.append(
             GroupPost(
                 chat_id=chat_id,
                 week=f"{year}-W{week:02d}",
-                tip=ChosenTip(
-                    tip_id=entry.id,
-                    category=entry.category,
-                    title=entry.title,
-                    text=entry.text,
-                    citation=reference.citation,
-                    link=reference.link,
-                    evidence=reference.evidence,
-                ),
+                tip=library_tip(entry, library),
             )
         )
     return posts

@@ -1,4 +1,5 @@
-"""The tip library: every tip checked, every reference used, and broken files refused."""
+"""The tip library: every tip checked, every reference used, every footer true to its
+source's kind, and broken files refused."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import textwrap
 
 import pytest
 
+from bot.services import tips
 from bot.services.tip_library import (
     CATEGORIES,
     MAX_TEXT,
@@ -14,6 +16,9 @@ from bot.services.tip_library import (
     LibraryError,
     load_library,
 )
+from handlers.tips import render, render_group_post
+from tests.fake_telegram.html import parse_html
+from tests.tips.footers import WITHOUT_DOI, check_footer, footer_of, links
 
 
 @pytest.fixture(scope="module")
@@ -38,46 +43,112 @@ def test_size_and_balance(library):
     assert counts["mental"] + counts["social"] >= len(library.tips) / 2
 
 
-def test_every_reference_is_used_and_cited_with_a_link(library):
+def test_every_reference_is_used_and_says_where_to_find_it(library):
     used = {tip.reference for tip in library.tips}
     assert used == set(library.references)
     for reference in library.references.values():
-        assert reference.link.startswith(("https://", "http://"))
-        assert reference.citation
+        assert reference.authors and reference.year and reference.title, reference.key
+        if reference.evidence == "research":
+            assert reference.journal, reference.key
+            assert (reference.doi is None) == (reference.key in WITHOUT_DOI), reference.key
+        else:
+            assert reference.link.startswith("https://"), reference.key
+    assert {r.evidence for r in library.references.values()} == {
+        "research",
+        "fact-sheet",
+        "encouragement",
+    }
 
 
-def test_encouragement_never_poses_as_research(library):
+def test_only_research_tips_speak_of_research(library):
     for tip in library.tips:
-        if library.references[tip.reference].evidence == "encouragement":
-            assert not RESEARCH_WORDS.search(tip.text), tip.id
+        if library.references[tip.reference].evidence != "research":
+            assert not RESEARCH_WORDS.search(f"{tip.title} {tip.text}"), tip.id
 
 
-def write(tmp_path, tips: str, references: str | None = None):
+def test_every_tip_ends_with_the_footer_of_its_sources_kind(library):
+    kinds = collections.Counter()
+    for entry in library.tips:
+        reference = library.references[entry.reference]
+        html, _ = render(tips.library_tip(entry, library))
+        text, entities = parse_html(html)  # as Telegram shows it
+        assert text.startswith(f"💡 {entry.title}\n\n{entry.text}\n\n"), entry.id
+        check_footer(text, entities, reference)
+        kinds[reference.evidence] += 1
+    # All three kinds occur, and every social tip rests on encouragement (none of the
+    # research references studied social contact).
+    assert set(kinds) == {"research", "fact-sheet", "encouragement"}
+    social = {
+        library.references[t.reference].evidence for t in library.tips if t.category == "social"
+    }
+    assert social == {"encouragement"}
+
+
+def test_every_group_post_ends_with_the_footer_of_its_sources_kind(library):
+    for entry in library.tips:
+        if entry.category != "social":
+            continue
+        text, entities = parse_html(render_group_post(tips.library_tip(entry, library)))
+        assert text.startswith(f"🤝 Why we move together: {entry.title}\n\n{entry.text}\n\n")
+        check_footer(text, entities, library.references[entry.reference])
+
+
+def test_a_trainers_tip_names_the_trainer_as_the_one_who_chose_its_source():
+    tip = tips.ChosenTip(
+        tip_id="trainer-1",
+        category="physical",
+        title="Breathe out on the effort",
+        text="Breathe out as you lift and in as you lower.",
+        source=tips.TrainerSource(trainer_name="Tess", link="https://example.org/breathing"),
+    )
+    text, entities = parse_html(render(tip)[0])
+    assert text.startswith("💡 Tip from your trainer Tess: Breathe out on the effort")
+    assert footer_of(text) == "🔗 Source chosen by Tess\nhttps://example.org/breathing"
+    assert links(text, entities) == {}
+
+
+RESEARCH = """
+[[reference]]
+key = "smith2021"
+evidence = "research"
+authors = "Smith PJ, Merwin RM"
+year = 2021
+title = "The Role of Exercise"
+journal = "Annual Review of Medicine"
+doi = "10.1146/annurev-med-060619-022943"
+supports = "exercise helps treat depression and anxiety"
+category = "mental"
+"""
+ENCOURAGEMENT = """
+[[reference]]
+key = "article"
+evidence = "encouragement"
+authors = "ISSA"
+year = 2024
+title = "Science-Backed Benefits of Exercise Therapy"
+inspired_by = "an ISSA article"
+link = "https://example.org/article"
+supports = "encouragement"
+category = "social"
+"""
+FACT_SHEET = """
+[[reference]]
+key = "figures"
+evidence = "fact-sheet"
+authors = "A Health Organisation"
+year = 2024
+title = "Some Figures"
+link = "https://example.org/figures"
+supports = "one in five"
+category = "mental"
+"""
+
+
+def write(tmp_path, tips: str, references: str = RESEARCH + ENCOURAGEMENT + FACT_SHEET):
     tips_file = tmp_path / "tips.toml"
     tips_file.write_text(textwrap.dedent(tips))
     references_file = tmp_path / "references.toml"
-    references_file.write_text(
-        textwrap.dedent(
-            references
-            or """
-            [[reference]]
-            key = "smith2021"
-            citation = "Smith PJ, Merwin RM. The Role of Exercise. Annu Rev Med 2021"
-            link = "https://doi.org/10.1146/annurev-med-060619-022943"
-            supports = "exercise helps treat depression and anxiety"
-            category = "mental"
-            evidence = "research"
-
-            [[reference]]
-            key = "article"
-            citation = "ISSA. Science-Backed Benefits of Exercise Therapy (2024)"
-            link = "https://example.org/article"
-            supports = "encouragement"
-            category = "social"
-            evidence = "encouragement"
-            """
-        )
-    )
+    references_file.write_text(references)
     return tips_file, references_file
 
 
@@ -126,6 +197,16 @@ def test_a_good_file_loads(tmp_path):
             ),
             "rests on an encouragement source but says 'Research'",
         ),
+        (
+            GOOD.replace('"smith2021"', '"article"').replace('"A title"', '"Proven by science"'),
+            "rests on an encouragement source but says 'Proven'",
+        ),
+        (
+            GOOD.replace('"smith2021"', '"figures"').replace(
+                "A perfectly reasonable", "A study found a"
+            ),
+            "rests on a fact sheet but says 'study'",
+        ),
         (GOOD.replace("A title", "A <b>title</b>"), "title: Value error, must be plain text"),
         ("[[tip]\nid = 1", "not valid TOML"),
         ("", "no [[tip]] entries"),
@@ -139,24 +220,42 @@ def test_a_broken_entry_names_file_entry_and_problem(tmp_path, tips, message):
     assert message in str(error.value)
 
 
-def test_a_broken_reference_is_named(tmp_path):
-    tips_file, references_file = write(
-        tmp_path,
-        GOOD,
-        """
-        [[reference]]
-        key = "smith2021"
-        citation = "Smith PJ, Merwin RM. The Role of Exercise. Annu Rev Med 2021"
-        link = "doi.org/10.1146/no-scheme"
-        supports = "exercise helps"
-        category = "mental"
-        evidence = "research"
-        """,
-    )
-    with pytest.raises(
-        LibraryError, match=r"references.toml, reference 'smith2021' \(entry 1\): link"
-    ):
+@pytest.mark.parametrize(
+    ("references", "message"),
+    [
+        (RESEARCH.replace("doi = ", 'link = "doi.org/no-scheme"\ndoi = '), "link: String should"),
+        (RESEARCH.replace('doi = "10.1146/', 'doi = "https://doi.org/10.1146/'), "doi: String"),
+        (
+            RESEARCH.replace('doi = "10.1146/annurev-med-060619-022943"', ""),
+            "a research source has a doi, or says in no_doi why not",
+        ),
+        (
+            RESEARCH.replace('journal = "Annual Review of Medicine"', ""),
+            "a research source names its journal",
+        ),
+        (
+            RESEARCH.replace("doi = ", 'link = "https://example.org/paper"\ndoi = '),
+            "a research source with a doi is linked by it",
+        ),
+        (
+            RESEARCH.replace('evidence = "research"', 'evidence = "encouragement"'),
+            "an encouragement source has no journal",
+        ),
+        (
+            ENCOURAGEMENT.replace('"an ISSA article"', '"science-backed benefits"'),
+            "inspired_by says 'science': readers would take encouragement for research",
+        ),
+        (ENCOURAGEMENT.replace('inspired_by = "an ISSA article"', ""), "says in inspired_by"),
+        (ENCOURAGEMENT.replace('link = "https://example.org/article"', ""), "needs a link"),
+    ],
+)
+def test_a_broken_reference_is_named(tmp_path, references, message):
+    tips_file, references_file = write(tmp_path, GOOD, references)
+    with pytest.raises(LibraryError) as error:
         load_library(tips_file, references_file)
+    key = references.split('key = "')[1].split('"')[0]
+    assert f"references.toml, reference '{key}' (entry 1): " in str(error.value)
+    assert message in str(error.value)
 
 
 def test_a_broken_library_stops_the_bot_at_start(tmp_path, monkeypatch, capsys):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.models import Role, TipDelivery, TipFeedback, TrainerTip
 from bot.services import users
 from bot.services.tip_library import load_library
+from tests.tips.footers import check_footer
 
 LIBRARY = load_library()
 
@@ -18,16 +19,15 @@ async def make_trainer(db, person) -> None:
         (await users.get_user(session, person.id)).role = Role.TRAINER
 
 
-async def test_tip_now_ends_with_its_citation_and_link(onboarded, db):
+async def test_tip_now_ends_with_the_footer_of_its_source(onboarded, db):
     anna = await onboarded("Anna")
     await anna.send("/tip")
     tip = await anna.expect("💡")
     delivered = await _deliveries(db, anna.id)
     entry = LIBRARY.tip(delivered[0].tip_id)
-    reference = LIBRARY.references[entry.reference]
     assert entry.title in tip.text
     assert entry.text in tip.text
-    assert tip.text.endswith(f"📚 {reference.citation}\n{reference.link}")
+    check_footer(tip.text, tip.raw.get("entities", []), LIBRARY.references[entry.reference])
     assert "not medical advice" in tip.text
     assert tip.button_texts == ["👍 Helpful", "🙅 Not for me"]
     assert delivered[0].reason == "on_demand"
@@ -72,7 +72,8 @@ async def test_a_scheduled_tip_arrives_at_the_chosen_hour(onboarded, db, clock):
     await anna.expect_nothing(within=0.6)
     clock.set(dt.datetime(2026, 11, 28, 10, 0, 30, tzinfo=dt.UTC))
     tip = await anna.expect("💡", timeout=10)
-    assert tip.text.split("\n")[-1].startswith("http")
+    entry = LIBRARY.tip((await _deliveries(db, anna.id))[0].tip_id)
+    check_footer(tip.text, tip.raw.get("entities", []), LIBRARY.references[entry.reference])
     await anna.expect_nothing(within=0.6)  # however often the tick runs in the slot
 
 
@@ -125,7 +126,7 @@ async def test_addtip_requires_a_source_and_tipstats_counts(onboarded, db, tg):
     await tess.send("https://example.org/breathing")
     preview = await tess.expect("Preview: your clients will see")
     assert "Tip from your trainer Tess: Breathe out on the effort" in preview.text
-    assert preview.text.endswith("Source chosen by Tess\nhttps://example.org/breathing")
+    assert preview.text.endswith("🔗 Source chosen by Tess\nhttps://example.org/breathing")
     await tess.press(preview, "Save")
     await tess.expect("Saved.")
     async with db.reading() as session:
