@@ -238,6 +238,7 @@ async def _heads_up(
                 dedupe_key=f"headsup:{saved.checkin.id}:{saved.checkin.updated_at.isoformat()}:{trainer.id}",
                 kind="heads_up",
                 priority=Priority.URGENT,
+                subjects=(saved.checkin.user_id,),
             )
             for trainer in saved.trainers
         ],

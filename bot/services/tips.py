@@ -77,6 +77,7 @@ class ChosenTip:
     link: str
     evidence: str  # "research", "encouragement", or "trainer"
     trainer_name: str | None = None
+    trainer_id: int | None = None  # who wrote it, for a trainer's own tip
 
 
 def in_quiet_hours(hour: int, minute: int, quiet_start: int, quiet_end: int) -> bool:
@@ -186,6 +187,7 @@ async def _pool(session: AsyncSession, user_id: int, library: Library) -> list[C
                 link=tip.source_url,
                 evidence="trainer",
                 trainer_name=name,
+                trainer_id=tip.trainer_id,
             )
         )
     return pool
