@@ -23,7 +23,6 @@ from bot.models import (
     OutboxMessage,
     OutboxState,
     OutboxSubject,
-    Priority,
     Role,
     TipDelivery,
     User,
@@ -160,34 +159,21 @@ async def world(db, database_url) -> World:
     await register(db, ANN, buddy_opt_in=True)
     await register(db, BEN, buddy_opt_in=True)
     clock.set(MONDAY + dt.timedelta(minutes=30))
+    # Mondays and Thursdays at 18:00 UTC.
+    series_id = await add_series(db, clock, TESS.id, timezone="UTC", first_date=MONDAY.date())
+    first_four = [target.id for target in (await sessions_of(db, series_id))[:4]]
     async with db.transaction() as session:
         trainer = await session.get(User, TESS.id)
-        series = await classes.create_series(
-            session,
-            trainer,
-            classes.SeriesSpec(
-                title="Back care",
-                location="Studio",
-                timezone="UTC",
-                start_time=dt.time(18, 0),
-                duration_minutes=60,
-                capacity=20,
-                first_date=MONDAY.date(),
-                weekdays=(0, 3),
-            ),
-            now=clock.now(),
-        )
-        found = await classes.upcoming(session, now=clock.now(), series_id=series.id, days=60)
         for profile in (PAVEL, ANN, BEN):
             client = await session.get(User, profile.id)
-            for info in found[:4]:
-                await bookings.book(session, client, info.session.id, now=clock.now())
+            for session_id in first_four:
+                await bookings.book(session, client, session_id, now=clock.now())
         await community.link(
             session,
             trainer,
             chat_id=GROUP_CHAT,
             title="Back care group",
-            series_id=series.id,
+            series_id=series_id,
             now=clock.now(),
         )
         await tips.add_trainer_tip(
@@ -199,7 +185,7 @@ async def world(db, database_url) -> World:
             source="https://example.org/walking",
             now=clock.now(),
         )
-    world = World(deps, clock, series.id, [info.session.id for info in found])
+    world = World(deps, clock, series_id, first_four)
     await queue_due_reminders(deps)  # the first tick only starts the reminder window
 
     # Monday 09:30: buddies (a trio), introduced with names, usernames and links.
@@ -362,30 +348,23 @@ async def test_a_deleted_trainer_is_nowhere(db, world):
     assert teacher == privacy.DELETED_NAME
 
 
+def _naming(profile: Profile, key: str) -> outbox.Notice:
+    return outbox.Notice(
+        chat_id=ANN.id,
+        text=f"🤝 A note naming {profile.first_name}",
+        dedupe_key=key,
+        kind="buddy",
+        subjects=(profile.id,),
+    )
+
+
 async def test_nothing_is_queued_about_someone_who_left(db, world):
     async with db.transaction() as session:
         await privacy.delete_account(session, PAVEL.id, now=world.clock.now())
     async with db.transaction() as session:
         queued = await outbox.enqueue(
             session,
-            [
-                outbox.Notice(
-                    chat_id=ANN.id,
-                    text="🤝 A note naming Pavlito",
-                    dedupe_key="late-about-pavel",
-                    kind="buddy",
-                    priority=Priority.BACKGROUND,
-                    subjects=(PAVEL.id,),
-                ),
-                outbox.Notice(
-                    chat_id=ANN.id,
-                    text="🤝 A note naming Benedek",
-                    dedupe_key="about-ben",
-                    kind="buddy",
-                    priority=Priority.BACKGROUND,
-                    subjects=(BEN.id,),
-                ),
-            ],
+            [_naming(PAVEL, "late-about-pavel"), _naming(BEN, "about-ben")],
             now=world.clock.now(),
         )
     assert queued == 1
@@ -422,16 +401,6 @@ async def _someone_waits_for_a_lock(db) -> bool:
             )
         )
     return bool(waiting)
-
-
-def _naming(profile: Profile, key: str) -> outbox.Notice:
-    return outbox.Notice(
-        chat_id=ANN.id,
-        text=f"🤝 A note naming {profile.first_name}",
-        dedupe_key=key,
-        kind="buddy",
-        subjects=(profile.id,),
-    )
 
 
 async def test_a_notice_queued_while_the_account_is_deleted_never_survives(db, world):
