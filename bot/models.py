@@ -244,6 +244,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None]
 
 
+class OutboxSubject(Base):
+    """A person an outbox message names besides its reader (a buddy, a client in a trainer's
+    heads-up, the trainer of a class): deleting their account erases the message's text."""
+
+    __tablename__ = "outbox_subjects"
+
+    message_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class BroadcastState(enum.StrEnum):
     """A broadcast's life: drafted, queued for delivery, stopped by its author, or done."""
 

@@ -104,20 +104,23 @@ def introductions(match: buddies.Match, *, now: dt.datetime) -> list[outbox.Noti
                 dedupe_key=f"buddy-intro:{match.pair_id}:{member.id}",
                 kind="buddy",
                 priority=Priority.BACKGROUND,
+                subjects=tuple(other.id for other in others),
             )
         )
     return notices
 
 
 def question(item: buddies.Question) -> outbox.Notice:
-    """ "Did you two connect?" three days after the introduction."""
-    names = " and ".join(escape(b.first_name) for b in item.buddies) or "your buddy"
+    """ "Did you two connect?" three days after the introduction, naming the buddies who
+    are still members."""
+    names = " and ".join(escape(b.first_name) for b in item.buddies)
     return outbox.Notice(
         chat_id=item.user.id,
         text=f"🤝 Did you and {names} connect this week?",
         dedupe_key=f"buddy-ask:{item.pair_id}:{item.user.id}",
         kind="buddy",
         priority=Priority.BACKGROUND,
+        subjects=tuple(b.id for b in item.buddies),
         reply_markup=grid(
             [
                 button("Yes 🙌", pack(PREFIX, "yes", item.pair_id)),
@@ -175,6 +178,7 @@ async def missed_twice_notices(
                 dedupe_key=f"missed-buddy:{user_id}:{series_id}:{buddy.id}:{now.date().isoformat()}",
                 kind="buddy",
                 priority=Priority.BACKGROUND,
+                subjects=(user_id,),
             )
         )
     return notices

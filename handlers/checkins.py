@@ -199,7 +199,7 @@ async def _finish(update: Update, context: BotContext, draft: dict, note: str | 
         )
         await users.await_input(session, actor.id, None, now=now)
         users.set_draft(actor, AWAITING, None)
-        await _heads_up(session, context, actor.first_name, saved, now)
+        await heads_up(session, actor.first_name, saved, now=now)
     text = (
         "✅ Thanks, your check-in is saved"
         + (" (it replaces today's earlier one)" if saved.replaced else "")
@@ -213,10 +213,11 @@ async def _finish(update: Update, context: BotContext, draft: dict, note: str | 
     await respond(update, context, text)
 
 
-async def _heads_up(
-    session: AsyncSession, context: BotContext, name: str, saved: checkins.Saved, now: dt.datetime
+async def heads_up(
+    session: AsyncSession, name: str, saved: checkins.Saved, *, now: dt.datetime
 ) -> None:
-    """A private note to the trainers of a client who allowed them to see check-ins."""
+    """Queue a private note to the trainers of a client who allowed them to see check-ins,
+    when the check-in calls for care; it names the client, and goes with their account."""
     if not saved.trainers:
         return
     reasons = {
@@ -238,6 +239,7 @@ async def _heads_up(
                 dedupe_key=f"headsup:{saved.checkin.id}:{saved.checkin.updated_at.isoformat()}:{trainer.id}",
                 kind="heads_up",
                 priority=Priority.URGENT,
+                subjects=(saved.checkin.user_id,),
             )
             for trainer in saved.trainers
         ],

@@ -198,6 +198,7 @@ async def tell_milestones(
                             dedupe_key=f"milestone-group:{group.id}:{user_id}:{kind}",
                             kind="milestone_group",
                             priority=Priority.BACKGROUND,
+                            subjects=(user_id,),
                         )
                     )
     await outbox.enqueue(session, notices, now=now)

@@ -58,6 +58,7 @@ async def tell_promoted(
                 ),
                 topic=f"booking:{promotion.booking_id}",
                 expires_at=info.session.starts_at,
+                subjects=(info.trainer.id,),
             )
         )
     await outbox.enqueue(session, notices, now=now)
@@ -96,6 +97,7 @@ async def tell_cancelled(
                     dedupe_key=f"cancelled:{cancelled.id}:{user_id}",
                     kind="session_cancelled",
                     priority=Priority.URGENT,
+                    subjects=(info.trainer.id,),
                 )
             )
     return await outbox.enqueue(session, notices, now=now)
@@ -143,6 +145,7 @@ async def tell_changed(
                     ),
                     topic=f"booking:{booking_id}",
                     expires_at=info.session.starts_at,
+                    subjects=(info.trainer.id,),
                 )
             )
     return await outbox.enqueue(session, notices, now=now)
@@ -183,6 +186,7 @@ def reminder(due: DueReminder, *, default_zone: str, now: dt.datetime) -> outbox
         ),
         topic=f"booking:{due.booking_id}",
         expires_at=start,
+        subjects=(due.series.trainer_id,),
     )
 
 

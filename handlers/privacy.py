@@ -80,8 +80,9 @@ async def on_button(update: Update, context: BotContext) -> None:
             update,
             context,
             "Delete your account? Your profile, check-ins, tips, milestones and settings are "
-            "erased for good; your past bookings stay only as anonymous counts. This can't be "
-            "undone.",
+            "erased for good, and so is your name in my copies of messages to others; your "
+            "past bookings stay only as anonymous counts. Messages people already received "
+            "(a milestone in your group, say) stay in their chats. This can't be undone.",
             reply_markup=column(
                 button("Yes, delete everything", pack(PREFIX, "delete", "yes")),
                 button("Keep my account", pack(PREFIX, "keep")),

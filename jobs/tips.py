@@ -29,6 +29,7 @@ async def queue_due_tips(deps: Deps) -> int:
                     kind="tip",
                     priority=Priority.BACKGROUND,
                     reply_markup=markup_dict(keyboard),
+                    subjects=(due.tip.trainer_id,) if due.tip.trainer_id else (),
                 )
             )
         for post in await tips.weekly_group_posts(session, deps.library, now=now):

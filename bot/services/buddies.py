@@ -152,7 +152,11 @@ class Question:
 
 
 async def due_questions(session: AsyncSession, *, now: dt.datetime) -> list[Question]:
-    """Members of pairs made three days ago (up to a day later) who have not answered."""
+    """Members of pairs made three days ago (up to a day later) who have not answered.
+
+    A member whose buddies all deleted their accounts meanwhile is not asked: there is
+    nobody left to ask about.
+    """
     rows = (
         await session.execute(
             select(BuddyMember.pair_id, User)
@@ -167,7 +171,9 @@ async def due_questions(session: AsyncSession, *, now: dt.datetime) -> list[Ques
     ).all()
     found = []
     for pair_id, person in rows:
-        found.append(Question(pair_id, person, await partners(session, pair_id, person.id)))
+        others = await partners(session, pair_id, person.id)
+        if others:
+            found.append(Question(pair_id, person, others))
     return found
 
 

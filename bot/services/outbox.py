@@ -13,13 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_ignoring_conflicts, note_outbox_write
-from bot.models import Group, OutboxMessage, OutboxState, Priority, User
+from bot.models import Group, OutboxMessage, OutboxState, OutboxSubject, Priority, User
 
 ERROR_LENGTH = 500
+# What stays of a stored message that named someone who deleted their account.
+ERASED_TEXT = "(erased: this message named a former member)"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Notice:
     broadcast_id: int | None = None
     topic: str | None = None  # what it is about ("booking:812"), to withdraw it with its cause
     expires_at: dt.datetime | None = None  # dropped if not sent by then
+    # The people the text names besides its reader (user ids): deleting one of their
+    # accounts erases this message (see `forget_subject`); while queued it is cancelled.
+    subjects: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,19 @@ async def enqueue(session: AsyncSession, notices: Sequence[Notice], *, now: dt.d
     """Queue `notices` in the caller's transaction; return how many rows were new.
 
     Notices to unreachable chats are dropped (nothing is queued for someone who blocked the
-    bot); a notice whose dedupe key exists already is ignored. The dispatcher is woken when
-    the caller's transaction commits.
+    bot), and so are notices naming someone whose account is gone; a notice whose dedupe key
+    exists already is ignored. Each row is linked to the people it names. The dispatcher is
+    woken when the caller's transaction commits.
     """
     if not notices:
         return 0
     skip = await unreachable_chats(session, {notice.chat_id for notice in notices})
+    present = await _hold_subjects(session, {s for notice in notices for s in notice.subjects})
+    notices = [
+        notice
+        for notice in notices
+        if notice.chat_id not in skip and present.issuperset(notice.subjects)
+    ]
     rows = [
         {
             "dedupe_key": notice.dedupe_key,
@@ -117,16 +129,100 @@ async def enqueue(session: AsyncSession, notices: Sequence[Notice], *, now: dt.d
             "created_at": now,
         }
         for notice in notices
-        if notice.chat_id not in skip
     ]
     inserted = 0
     for chunk in _chunks(rows, 500):
         inserted += await insert_ignoring_conflicts(
             session, OutboxMessage.__table__, chunk, ["dedupe_key"]
         )
+    await _link_subjects(session, [notice for notice in notices if notice.subjects])
     if inserted:
         note_outbox_write(session)
     return inserted
+
+
+async def _hold_subjects(session: AsyncSession, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` whose accounts exist, held (FOR KEY SHARE on PostgreSQL) until the
+    caller commits: an account deletion running meanwhile waits for the links, then erases
+    them, or finished first and these notices are not queued."""
+    present: set[int] = set()
+    for chunk in _chunks(user_ids):
+        rows = await session.scalars(
+            select(User.id).where(User.id.in_(chunk)).with_for_update(read=True, key_share=True)
+        )
+        present.update(rows)
+    return present
+
+
+async def _link_subjects(session: AsyncSession, notices: Sequence[Notice]) -> None:
+    """Link the rows of `notices` (new or queued before under the same key) to the people
+    they name."""
+    if not notices:
+        return
+    ids: dict[str, int] = {}
+    for chunk in _chunks([notice.dedupe_key for notice in notices]):
+        rows = await session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
+                OutboxMessage.dedupe_key.in_(chunk)
+            )
+        )
+        ids.update((key, message_id) for key, message_id in rows)
+    links = [
+        {"message_id": ids[notice.dedupe_key], "user_id": subject}
+        for notice in notices
+        for subject in set(notice.subjects)
+    ]
+    for chunk in _chunks(links, 400):
+        await insert_ignoring_conflicts(
+            session, OutboxSubject.__table__, chunk, ["message_id", "user_id"]
+        )
+
+
+async def forget_subject(session: AsyncSession, user_id: int) -> int:
+    """Erase a person from every stored message that names them (to other people).
+
+    Messages not yet sent are cancelled. Every one keeps its delivery record (chat, kind,
+    state, attempts, times), so delivery counts stay true; its text becomes `ERASED_TEXT`,
+    its buttons (which may hold a t.me link to them) go, and a dedupe key holding their id
+    is replaced by one that names the row only. Returns how many messages were erased.
+    """
+    rows = (
+        await session.execute(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key)
+            .join(OutboxSubject, OutboxSubject.message_id == OutboxMessage.id)
+            .where(OutboxSubject.user_id == user_id)
+        )
+    ).all()
+    ids = [row.id for row in rows]
+    for chunk in _chunks(ids):
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(chunk),
+                OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+            )
+            .values(
+                state=OutboxState.CANCELLED,
+                last_error="withdrawn: a person it named deleted their account",
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(chunk))
+            .values(text=ERASED_TEXT, reply_markup=null())
+        )
+    # A key holding their id ("missed-buddy:<id>:…") can only recur for them, so the rewrite
+    # never lets a notice be queued twice.
+    for row in rows:
+        if str(user_id) in row.dedupe_key.split(":"):
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(dedupe_key=f"erased:{row.id}")
+            )
+    return len(ids)
 
 
 async def claim_due(

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
     Booking,
+    Broadcast,
     BuddyMember,
     CheckIn,
     ClassSeries,
     ClassSession,
+    GroupLink,
     Milestone,
     OnboardingStep,
     OutboxMessage,
@@ -24,6 +26,7 @@ from bot.models import (
     TipMoment,
     User,
 )
+from bot.services import outbox
 from bot.services.errors import InvalidInput
 
 DELETED_NAME = "Deleted user"
@@ -84,10 +87,17 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
 
 
 async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetime) -> None:
-    """Erase the user's personal data. Their bookings stay, detached from them (to an
-    anonymous stand-in), so that class counts remain true. Trainers who still run classes
-    must end them first."""
-    user = await session.get(User, user_id)
+    """Erase the user's personal data, and every stored copy of a message that names them.
+
+    Their bookings stay, detached from them (to an anonymous stand-in), so that class counts
+    remain true; so do the ended classes a former trainer taught and the groups they linked.
+    Messages to other people that name them are cancelled if not yet sent and erased (text
+    and buttons; the delivery record stays); their own broadcasts go with their deliveries.
+    Trainers who still run classes must end them first.
+    """
+    # Locked first: a notice naming them that another transaction is queuing right now
+    # either lands before this (and is erased below) or finds them gone (outbox.enqueue).
+    user = await session.get(User, user_id, with_for_update=True)
     if user is None:
         return
     if user.role != Role.CLIENT:
@@ -118,6 +128,17 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
     await session.execute(
         update(Booking).where(Booking.user_id == user_id).values(user_id=stand_in, updated_at=now)
     )
+    await session.execute(
+        update(ClassSeries)
+        .where(ClassSeries.trainer_id == user_id)
+        .values(trainer_id=stand_in, updated_at=now)
+    )
+    await session.execute(
+        update(GroupLink).where(GroupLink.linked_by == user_id).values(linked_by=stand_in)
+    )
+    await outbox.forget_subject(session, user_id)
+    # A broadcast carries its author's name: it goes, and its messages with it (cascade).
+    await session.execute(delete(Broadcast).where(Broadcast.author_id == user_id))
     for model in (CheckIn, TipDelivery, TipFeedback, TipMoment, Milestone, BuddyMember):
         await session.execute(delete(model).where(model.user_id == user_id))
     # Queued and past messages to the person go too (they hold their chat id and texts).

@@ -71,6 +71,7 @@ class TrainerSource:
 
     trainer_name: str
     link: str
+    trainer_id: int | None = None  # who wrote it (erasing their account reaches its copies)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,11 @@ class ChosenTip:
     def trainer_name(self) -> str | None:
         """The trainer who wrote the tip (None for the library's tips)."""
         return self.source.trainer_name if isinstance(self.source, TrainerSource) else None
+
+    @property
+    def trainer_id(self) -> int | None:
+        """The id of the trainer who wrote the tip (None for the library's tips)."""
+        return self.source.trainer_id if isinstance(self.source, TrainerSource) else None
 
     @property
     def source_kind(self) -> str:
@@ -113,7 +119,9 @@ def own_tip(tip: TrainerTip, trainer_name: str) -> ChosenTip:
         category=tip.category,
         title=tip.title,
         text=tip.text,
-        source=TrainerSource(trainer_name=trainer_name, link=tip.source_url),
+        source=TrainerSource(
+            trainer_name=trainer_name, link=tip.source_url, trainer_id=tip.trainer_id
+        ),
     )
 
 
