@@ -9,7 +9,7 @@ however many places or retries, yields one row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,21 +178,32 @@ async def _link_subjects(session: AsyncSession, notices: Sequence[Notice]) -> No
         )
 
 
-async def forget_subject(session: AsyncSession, user_id: int) -> int:
-    """Erase a person from every stored message that names them (to other people).
+HEALTH_KINDS = ("heads_up",)
+
+
+async def forget_subject(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    kinds: Collection[str] | None = None,
+    why: str = "a person it named deleted their account",
+) -> int:
+    """Erase a person from every stored message that names them (to other people); only
+    from messages of `kinds` when given (e.g. HEALTH_KINDS when they withdraw consent).
 
     Messages not yet sent are cancelled. Every one keeps its delivery record (chat, kind,
     state, attempts, times), so delivery counts stay true; its text becomes `ERASED_TEXT`,
     its buttons (which may hold a t.me link to them) go, and a dedupe key holding their id
     is replaced by one that names the row only. Returns how many messages were erased.
     """
-    rows = (
-        await session.execute(
-            select(OutboxMessage.id, OutboxMessage.dedupe_key)
-            .join(OutboxSubject, OutboxSubject.message_id == OutboxMessage.id)
-            .where(OutboxSubject.user_id == user_id)
-        )
-    ).all()
+    query = (
+        select(OutboxMessage.id, OutboxMessage.dedupe_key)
+        .join(OutboxSubject, OutboxSubject.message_id == OutboxMessage.id)
+        .where(OutboxSubject.user_id == user_id)
+    )
+    if kinds is not None:
+        query = query.where(OutboxMessage.kind.in_(list(kinds)))
+    rows = (await session.execute(query)).all()
     ids = [row.id for row in rows]
     for chunk in _chunks(ids):
         await session.execute(
@@ -203,7 +214,7 @@ async def forget_subject(session: AsyncSession, user_id: int) -> int:
             )
             .values(
                 state=OutboxState.CANCELLED,
-                last_error="withdrawn: a person it named deleted their account",
+                last_error=f"withdrawn: {why}",
                 lease_owner=None,
                 lease_until=None,
             )

@@ -109,15 +109,19 @@ async def record_consent(
 
     During onboarding this moves the user on to the time-zone question.
     """
-    from bot.services import checkins
+    from bot.services import checkins, outbox
 
     user = await require_user(session, user_id)
     if consent and not user.wellbeing_consent:
         user.consent_given_at = now
     elif not consent and user.wellbeing_consent:
         user.consent_withdrawn_at = now
-        # Withdrawing consent erases the check-ins at once; the trainer sees nothing more.
+        # Withdrawing consent erases the check-ins at once; the trainer sees nothing more,
+        # and the stored copies of heads-ups about them (which quote pain and mood) go too.
         await checkins.delete_all(session, user.id)
+        await outbox.forget_subject(
+            session, user.id, kinds=outbox.HEALTH_KINDS, why="check-in consent withdrawn"
+        )
     user.wellbeing_consent = consent
     if user.onboarding_step == OnboardingStep.CONSENT:
         user.onboarding_step = OnboardingStep.TIMEZONE
@@ -273,6 +277,12 @@ async def set_checkin_choices(
             raise InvalidInput("The hour must be from 0 to 23.")
         user.checkin_hour = hour
     if trainer_sees is not None:
+        if user.trainer_sees_checkins and not trainer_sees:
+            from bot.services import outbox
+
+            await outbox.forget_subject(
+                session, user.id, kinds=outbox.HEALTH_KINDS, why="trainer sharing turned off"
+            )
         user.trainer_sees_checkins = trainer_sees
     if share_milestones is not None:
         user.share_milestones = share_milestones

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bot.clock import ManualClock
 from bot.context import Deps
@@ -489,3 +489,44 @@ async def test_after_deleting_their_account_buddies_are_not_asked_about_them(onb
         )
     assert to_buddy and not [text for text in to_buddy if "connect" in text]
     assert await findings(db, words, pavel.id) == set()
+
+
+async def heads_up_texts(db, user_id: int) -> list[str]:
+    async with db.reading() as session:
+        rows = await session.scalars(
+            select(OutboxMessage.text)
+            .join(OutboxSubject, OutboxSubject.message_id == OutboxMessage.id)
+            .where(OutboxSubject.user_id == user_id, OutboxMessage.kind == "heads_up")
+        )
+        return list(rows)
+
+
+@pytest.mark.parametrize("how", ["withdraw consent", "stop sharing with the trainer"])
+async def test_heads_ups_go_when_consent_or_sharing_ends(db, world, how):
+    """A trainer's heads-up quotes the client's pain and mood: when the client withdraws
+    consent, or stops letting the trainer see check-ins, the stored copy goes too."""
+    before = await heads_up_texts(db, PAVEL.id)
+    assert before and all(PAVEL.first_name in text and "pain 8/10" in text for text in before)
+    async with db.transaction() as session:
+        if how == "withdraw consent":
+            await users.record_consent(session, PAVEL.id, False, now=world.clock.now())
+        else:
+            await users.set_checkin_choices(
+                session, PAVEL.id, trainer_sees=False, now=world.clock.now()
+            )
+    after = await heads_up_texts(db, PAVEL.id)
+    assert len(after) == len(before)
+    assert all(text == outbox.ERASED_TEXT for text in after)
+    # Other messages about him (buddy introductions) are not touched by this.
+    async with db.reading() as session:
+        kept = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .join(OutboxSubject, OutboxSubject.message_id == OutboxMessage.id)
+            .where(
+                OutboxSubject.user_id == PAVEL.id,
+                OutboxMessage.kind != "heads_up",
+                OutboxMessage.text != outbox.ERASED_TEXT,
+            )
+        )
+    assert kept > 0
