@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format migrate check clean
+.PHONY: run test lint format migrate check clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,12 @@ check: $(RUN_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+# Translations (see README, "Languages"): collect every marked msgid into the template and
+# merge it into each language's catalog; translators then fill in the empty entries.
+LOCALES := bot/locales
+KEYWORDS := --no-default-keywords -k _ -k n_:1,2 -k p_:1c,2 -k N_ -k Np_:1c,2
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --add-comments=Translators: \
+		--sort-by-file --no-location --project=exercise-therapy-bot -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --ignore-obsolete

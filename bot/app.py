@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.db import Database
+from bot.i18n import reader_language
 from bot.logs import install_redaction
 from bot.services import users
 from bot.services.tip_library import load_library
@@ -85,7 +86,8 @@ async def _post_init(application: BotApplication) -> None:
         staff = await users.list_staff(session)
     await publish_default_menus(application.bot)
     for user in staff:
-        await publish_menu_for(application.bot, user.id, user.role)
+        language = reader_language(user.language, user.language_code)
+        await publish_menu_for(application.bot, user.id, user.role, language)
     application.bot_data["dispatcher"].start()
     log.info("bot @%s ready", application.bot.username)
 

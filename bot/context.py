@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.i18n import Translator, translator
 from bot.services.tip_library import Library
 from bot.services.users import NOTHING_PENDING, Pending
 
@@ -44,6 +45,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         # Set by the role guard on a button press or command: the question the person had
         # open (now closed) and a typed answer that was waiting for their confirmation.
         self.pending: Pending = NOTHING_PENDING
+        # The reader's words: set by the role guard from the person's chosen language (or
+        # their Telegram app's), or from a group's language for replies in that group.
+        self.t: Translator = translator(None)
 
     @property
     def deps(self) -> Deps:

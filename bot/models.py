@@ -113,6 +113,8 @@ class User(Base):
     last_name: Mapped[str | None] = mapped_column(String(255))
     username: Mapped[str | None] = mapped_column(String(64), index=True)
     language_code: Mapped[str | None] = mapped_column(String(16))
+    # The language the person chose for the bot; None follows their Telegram app's.
+    language: Mapped[str | None] = mapped_column(String(16))
     role: Mapped[Role] = mapped_column(_string_enum(Role), default=Role.CLIENT)
     timezone: Mapped[str | None] = mapped_column(String(64))
     onboarding_step: Mapped[OnboardingStep] = mapped_column(
@@ -178,6 +180,8 @@ class Group(Base):
     # Telegram's chat id; changes once if the group is upgraded to a supergroup.
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     title: Mapped[str] = mapped_column(String(255))
+    # The language of the bot's posts there (set from the trainer's at /linkgroup).
+    language: Mapped[str | None] = mapped_column(String(16))
     # Set when the bot was removed or Telegram refuses to deliver there (403).
     bot_removed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]

@@ -13,6 +13,7 @@ from handlers import (
     community,
     conversation,
     errors,
+    language,
     membership,
     menu,
     myclasses,
@@ -30,6 +31,7 @@ from handlers import (
 def register_handlers(application: Application) -> None:
     """Add every handler in the order they must be tried, and the error handler."""
     onboarding.register(application)
+    language.register(application)
     menu.register(application)
     settings.register(application)
     timezone.register(application)

@@ -10,11 +10,11 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.models import BroadcastState, OutboxState, Role
 from bot.services import broadcasts, users
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.formatting import count
+from bot.views.keyboards import button, column
 from handlers import conversation
-from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.formatting import count
 from handlers.guards import command, guard
-from handlers.keyboards import button, column
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "bc"

@@ -12,13 +12,17 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import translator
 from bot.models import Priority, User
 from bot.services import buddies, classes, outbox, users
-from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.formatting import short_when
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.formatting import short_when
+from bot.views.keyboards import button, column, grid
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, grid
 from handlers.replies import answer_query, edit_or_send, respond
+
+# TODO(i18n): scheduled messages are rendered in English until they become templates.
+ENGLISH = translator(None)
 
 PREFIX = "bud"
 STARTERS = (
@@ -146,7 +150,7 @@ async def missed_twice_notices(
         {
             "reply_markup": column(
                 button(
-                    f"Book {short_when(ahead[0].session.starts_at, zone)}",
+                    f"Book {short_when(ENGLISH, ahead[0].session.starts_at, zone)}",
                     pack("cl", "b", ahead[0].session.id),
                 )
             ).to_dict()

@@ -20,10 +20,11 @@ from bot.context import BotContext
 from bot.models import CheckIn, Priority
 from bot.services import checkins, outbox, progress, users
 from bot.services.errors import InvalidInput
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.errors import error_text
+from bot.views.keyboards import button, column, grid
 from handlers import conversation
-from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, grid
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "ci"
@@ -175,7 +176,7 @@ async def on_note(update: Update, context: BotContext, _argument: str) -> None:
     try:
         checkins.check_values(1, 1, 0, text)
     except InvalidInput as problem:
-        await respond(update, context, f"⚠️ {escape(problem.message)}")
+        await respond(update, context, f"⚠️ {escape(error_text(context.t, problem))}")
         return
     await _finish(update, context, draft, text)
 

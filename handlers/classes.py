@@ -12,11 +12,11 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.models import BookingState, SessionState
 from bot.services import bookings, classes
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.formatting import duration, places, short_when, zone_of
+from bot.views.keyboards import button, column
 from handlers import notices
-from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.formatting import duration, places, short_when, zone_of
 from handlers.guards import command, guard
-from handlers.keyboards import button, column
 from handlers.myclasses import after_attendance
 from handlers.replies import answer_query, edit_or_send, respond
 
@@ -59,15 +59,16 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
             marker = (
                 "✅ " if mine[info.session.id].booking.state == BookingState.CONFIRMED else "⏳ "
             )
+        when = short_when(context.t, info.session.starts_at, zone)
         lines.append(
-            f"{marker}{short_when(info.session.starts_at, zone)} – "
+            f"{marker}{when} – "
             f"<b>{escape(info.series.title)}</b> with {escape(info.trainer.first_name)} · "
-            f"{places(info)}"
+            f"{places(context.t, info)}"
         )
         buttons.append(
             [
                 button(
-                    f"{marker}{short_when(info.session.starts_at, zone)} {info.series.title}"[:60],
+                    f"{marker}{when} {info.series.title}"[:60],
                     pack(LIST, "s", info.session.id),
                 )
             ]
@@ -113,10 +114,10 @@ async def _detail(
     if info.session.state == SessionState.CANCELLED:
         lines.append("\n❌ This session is cancelled.")
     else:
-        lines.append(f"👥 {places(info).capitalize()} (of {info.session.capacity})")
+        lines.append(f"👥 {places(context.t, info).capitalize()} (of {info.session.capacity})")
         if info.series.late_cancel_minutes:
             lines.append(
-                f"Cancelling less than {duration(info.series.late_cancel_minutes)} "
+                f"Cancelling less than {duration(context.t, info.series.late_cancel_minutes)} "
                 "before the start counts as a late cancel."
             )
     rows = []
@@ -160,7 +161,7 @@ async def _book(update: Update, context: BotContext, session_id: int) -> None:
     async with context.deps.db.transaction() as session:
         result = await bookings.book(session, context.actor, session_id, now=now)
         text, keyboard = await _detail(context, session_id, session)
-    when = short_when(result.info.session.starts_at, zone)
+    when = short_when(context.t, result.info.session.starts_at, zone)
     notes = {
         "confirmed": f"✅ Booked! See you on {when}.",
         "waitlisted": (
@@ -191,7 +192,7 @@ async def _my_bookings(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     lines = [f"🗓 <b>Your upcoming classes</b> (times in {escape(zone)})", ""]
     rows = []
     for item in mine:
-        when = short_when(item.info.session.starts_at, zone)
+        when = short_when(context.t, item.info.session.starts_at, zone)
         title = escape(item.info.series.title)
         if item.booking.state == BookingState.CONFIRMED:
             lines.append(f"✅ {when} – <b>{title}</b>, {escape(item.info.session.location)}")
@@ -231,7 +232,7 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
             booking, info, late = await bookings.cancel_preview(
                 session, user_id, booking_id, now=now
             )
-        when = short_when(info.session.starts_at, zone)
+        when = short_when(context.t, info.session.starts_at, zone)
         if booking.state == BookingState.WAITLISTED:
             question = f"Leave the waitlist for <b>{escape(info.series.title)}</b> on {when}?"
             yes = "Yes, leave the waitlist"
@@ -241,7 +242,7 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
         if late:
             question += (
                 f"\n\n⚠️ It starts in less than "
-                f"{duration(info.series.late_cancel_minutes)}, so this counts as a "
+                f"{duration(context.t, info.series.late_cancel_minutes)}, so this counts as a "
                 "late cancel."
             )
         await respond(

@@ -1,4 +1,9 @@
-"""The command table: one entry per command, feeding /help, the command menus and the guard."""
+"""The command table: one entry per command, feeding /help, the command menus and the guard.
+
+Descriptions are msgids: /help and the menus show them in the reader's language, and the
+menus are published once per language (Telegram shows each person the menu of their app's
+language; a trainer's own menu is in the language they chose).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
+from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, available_languages, translator
 from bot.models import Role
 
 log = logging.getLogger(__name__)
@@ -43,30 +49,41 @@ class CommandSpec:
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("start", "Set up or show the main menu", needs_start=False),
-    CommandSpec("help", "What I can do for you", where=Where.ANYWHERE, needs_start=False),
-    CommandSpec("classes", "Upcoming classes: details and booking"),
-    CommandSpec("mybookings", "Your booked classes: cancel or check in"),
-    CommandSpec("calendar", "Your classes as a calendar file"),
-    CommandSpec("tip", "A short tip on why moving helps body and mind"),
-    CommandSpec("checkin", "Check in: mood, energy, pain (private)"),
-    CommandSpec("progress", "Your progress chart and milestones"),
-    CommandSpec("buddy", "Get paired with a class buddy each week"),
-    CommandSpec("privacy", "What is stored; export or delete your data"),
-    CommandSpec("settings", "Your time zone, reminders, privacy and notifications"),
-    CommandSpec("cancel", "Stop what you are doing"),
-    CommandSpec("newclass", "Create a weekly class or a one-off session", role=Role.TRAINER),
-    CommandSpec("myclasses", "Your classes: rosters, attendance, changes", role=Role.TRAINER),
-    CommandSpec("schedule", "Send your week's schedule to your clients", role=Role.TRAINER),
-    CommandSpec("broadcast", "Send a message to your clients", role=Role.TRAINER),
-    CommandSpec("tipstats", "How tips land with your clients", role=Role.TRAINER),
-    CommandSpec("addtip", "Write a tip of your own, with its source", role=Role.TRAINER),
-    CommandSpec("clients", "Your clients' check-ins (those who allow it)", role=Role.TRAINER),
-    CommandSpec("linkgroup", "Link this group to your class", role=Role.TRAINER, where=Where.GROUP),
+    CommandSpec("start", N_("Set up or show the main menu"), needs_start=False),
+    CommandSpec("help", N_("What I can do for you"), where=Where.ANYWHERE, needs_start=False),
+    CommandSpec("classes", N_("Upcoming classes: details and booking")),
+    CommandSpec("mybookings", N_("Your booked classes: cancel or check in")),
+    CommandSpec("calendar", N_("Your classes as a calendar file")),
+    CommandSpec("tip", N_("A short tip on why moving helps body and mind")),
+    CommandSpec("checkin", N_("Check in: mood, energy, pain (private)")),
+    CommandSpec("progress", N_("Your progress chart and milestones")),
+    CommandSpec("buddy", N_("Get paired with a class buddy each week")),
+    CommandSpec("privacy", N_("What is stored; export or delete your data")),
+    CommandSpec("settings", N_("Your language, time zone, reminders and notifications")),
+    CommandSpec("cancel", N_("Stop what you are doing")),
+    CommandSpec("newclass", N_("Create a weekly class or a one-off session"), role=Role.TRAINER),
+    CommandSpec("myclasses", N_("Your classes: rosters, attendance, changes"), role=Role.TRAINER),
+    CommandSpec("schedule", N_("Send your week's schedule to your clients"), role=Role.TRAINER),
+    CommandSpec("broadcast", N_("Send a message to your clients"), role=Role.TRAINER),
+    CommandSpec("tipstats", N_("How tips land with your clients"), role=Role.TRAINER),
+    CommandSpec("addtip", N_("Write a tip of your own, with its source"), role=Role.TRAINER),
+    CommandSpec("clients", N_("Your clients' check-ins (those who allow it)"), role=Role.TRAINER),
     CommandSpec(
-        "unlinkgroup", "Unlink this group from your classes", role=Role.TRAINER, where=Where.GROUP
+        "linkgroup", N_("Link this group to your class"), role=Role.TRAINER, where=Where.GROUP
     ),
-    CommandSpec("trainer", "Add, remove or list trainers", role=Role.ADMIN),
+    CommandSpec(
+        "unlinkgroup",
+        N_("Unlink this group from your classes"),
+        role=Role.TRAINER,
+        where=Where.GROUP,
+    ),
+    CommandSpec(
+        "grouplanguage",
+        N_("The language of my posts in this group"),
+        role=Role.TRAINER,
+        where=Where.GROUP,
+    ),
+    CommandSpec("trainer", N_("Add, remove or list trainers"), role=Role.ADMIN),
 )
 
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
@@ -83,28 +100,34 @@ def visible_commands(role: Role, *, private: bool) -> list[CommandSpec]:
     return [spec for spec in COMMANDS if role.at_least(spec.role) and spec.where in allowed]
 
 
-def help_lines(specs: Iterable[CommandSpec]) -> str:
-    """One line per command: "/name – description"."""
-    return "\n".join(f"/{spec.name} – {spec.description}" for spec in specs)
+def help_lines(t: Translator, specs: Iterable[CommandSpec]) -> str:
+    """One line per command: "/name – description", in the reader's language."""
+    return "\n".join(f"/{spec.name} – {t._(spec.description)}" for spec in specs)
 
 
-def _menu(role: Role, *, private: bool) -> list[BotCommand]:
-    return [BotCommand(s.name, s.description) for s in visible_commands(role, private=private)]
+def _menu(t: Translator, role: Role, *, private: bool) -> list[BotCommand]:
+    return [BotCommand(s.name, t._(s.description)) for s in visible_commands(role, private=private)]
 
 
 async def publish_default_menus(bot: Bot) -> None:
-    """Set the menus every client sees, in private chats and in groups."""
-    await bot.set_my_commands(_menu(Role.CLIENT, private=True), scope=BotCommandScopeDefault())
-    await bot.set_my_commands(
-        _menu(Role.CLIENT, private=True), scope=BotCommandScopeAllPrivateChats()
-    )
-    await bot.set_my_commands(
-        _menu(Role.CLIENT, private=False), scope=BotCommandScopeAllGroupChats()
-    )
+    """Set the menus every client sees, in private chats and in groups, in every language
+    (English for apps in a language the bot does not speak)."""
+    for language in available_languages():
+        t = translator(language)
+        code = None if language == DEFAULT_LANGUAGE else language
+        for scope, private in (
+            (BotCommandScopeDefault(), True),
+            (BotCommandScopeAllPrivateChats(), True),
+            (BotCommandScopeAllGroupChats(), False),
+        ):
+            await bot.set_my_commands(
+                _menu(t, Role.CLIENT, private=private), scope=scope, language_code=code
+            )
 
 
-async def publish_menu_for(bot: Bot, user_id: int, role: Role) -> bool:
-    """Give one person the menu of their role in their private chat; False if Telegram refused.
+async def publish_menu_for(bot: Bot, user_id: int, role: Role, language: str) -> bool:
+    """Give one person the menu of their role in their private chat, in their language;
+    False if Telegram refused.
 
     Clients get the default menu back (their chat-scoped menu is deleted).
     """
@@ -112,7 +135,9 @@ async def publish_menu_for(bot: Bot, user_id: int, role: Role) -> bool:
         if role == Role.CLIENT:
             await bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
         else:
-            await bot.set_my_commands(_menu(role, private=True), scope=BotCommandScopeChat(user_id))
+            await bot.set_my_commands(
+                _menu(translator(language), role, private=True), scope=BotCommandScopeChat(user_id)
+            )
     except TelegramError as exc:
         # The chat may not exist yet (an admin who never opened the bot); not fatal.
         log.warning("could not set the command menu for user %s: %s", user_id, exc)

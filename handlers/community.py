@@ -13,13 +13,17 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import translator
 from bot.models import Priority, Role
 from bot.services import classes, community, outbox, progress, users
-from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.formatting import short_when
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.formatting import short_when
+from bot.views.keyboards import button, column, deep_link, link_button
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, deep_link, link_button
 from handlers.replies import edit_or_send, respond
+
+# TODO(i18n): scheduled messages are rendered in English until they become templates.
+ENGLISH = translator(None)
 
 PREFIX = "grp"
 
@@ -118,7 +122,7 @@ def render_post(
         lines = [heading, f"(times in {escape(zone)})", ""]
         buttons = []
         for info in post.sessions[:10]:
-            when = short_when(info.session.starts_at, zone)
+            when = short_when(ENGLISH, info.session.starts_at, zone)
             lines.append(f"• {when} – {escape(info.series.title)}, {escape(info.session.location)}")
             buttons.append(
                 link_button(

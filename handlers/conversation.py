@@ -21,7 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import BotContext
 from bot.services import users
-from handlers.callbacks import stale_button
+from bot.views.callbacks import stale_button
 from handlers.guards import command, guard
 from handlers.replies import respond
 

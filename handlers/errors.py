@@ -9,12 +9,14 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
+from bot.i18n import N_
 from bot.services.errors import DomainError
+from bot.views.errors import error_text
 from handlers.replies import answer_query, respond
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
+APOLOGY = N_(
     "😔 Sorry, something went wrong on my side and nothing was changed. "
     "Please try again in a moment."
 )
@@ -43,8 +45,8 @@ async def on_error(update: object, context: BotContext) -> None:
         log.error("error outside an update (%s)", describe_update(update), exc_info=error)
         return
     if isinstance(error, DomainError):
-        log.info("refused %s: %s", describe_update(update), error.message)
-        await _tell(update, context, error.message)
+        log.info("refused %s: %s %s", describe_update(update), error.code, error.params)
+        await _tell(update, context, error_text(context.t, error))
         return
     if isinstance(error, Forbidden):
         # The user blocked the bot while we were answering: nobody to apologise to.
@@ -52,7 +54,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     level = logging.WARNING if isinstance(error, NetworkError) else logging.ERROR
     log.log(level, "failed to handle %s", describe_update(update), exc_info=error)
-    await _tell(update, context, APOLOGY)
+    await _tell(update, context, context.t._(APOLOGY))
 
 
 async def _tell(update: Update, context: BotContext, text: str) -> None:

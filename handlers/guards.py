@@ -10,10 +10,11 @@ from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext
+from bot.i18n import reader_language, translator
 from bot.models import Role
-from bot.services import users
+from bot.services import groups, users
+from bot.views.keyboards import column, deep_link, link_button
 from handlers.commands import Where, command_spec
-from handlers.keyboards import column, deep_link, link_button
 from handlers.replies import respond
 
 Callback = Callable[[Update, BotContext], Awaitable[None]]
@@ -70,6 +71,17 @@ def guard(
                 return
             async with context.deps.db.reading() as session:
                 context.actor = await users.get_user(session, person.id)
+                group_language = (
+                    await groups.language_of(session, chat.id)
+                    if chat.type != ChatType.PRIVATE
+                    else None
+                )
+            context.t = translator(
+                group_language
+                or reader_language(
+                    context.actor.language if context.actor else None, person.language_code
+                )
+            )
             if context.actor is not None and users.has_pending(context.actor):
                 await _end_pending(update, context)
             if context.actor is None and needs_start:

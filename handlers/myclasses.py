@@ -13,9 +13,9 @@ from bot.context import BotContext
 from bot.models import Attendance, BookingState, Role, SessionState
 from bot.services import bookings, buddies, classes, outbox, progress, users
 from bot.services.errors import InvalidInput
-from handlers import conversation, notices
-from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.formatting import (
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.errors import error_text
+from bot.views.formatting import (
     count,
     duration,
     long_when,
@@ -24,8 +24,9 @@ from handlers.formatting import (
     weekdays_text,
     zone_of,
 )
+from bot.views.keyboards import button, column, grid
+from handlers import conversation, notices
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, grid
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "tc"
@@ -59,7 +60,7 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
             else ""
         )
         lines.append(
-            f"• <b>{escape(series.title)}</b> – {weekdays_text(series)} "
+            f"• <b>{escape(series.title)}</b> – {weekdays_text(context.t, series)} "
             f"{series.start_time:%H:%M} ({escape(series.timezone)}), {series.capacity} places{rate}"
         )
         rows.append([button(f"⚙️ {series.title}"[:60], pack(PREFIX, "ser", series.id))])
@@ -68,13 +69,16 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         state = " ❌ cancelled" if info.session.state == SessionState.CANCELLED else ""
         waiting = f", {info.waitlist} waiting" if info.waitlist else ""
         lines.append(
-            f"{short_when(info.session.starts_at, zone)} · {escape(info.series.title)} · "
+            f"{short_when(context.t, info.session.starts_at, zone)} · "
+            f"{escape(info.series.title)} · "
             f"{info.session.booked_count}/{info.session.capacity} booked{waiting}{state}"
         )
         rows.append(
             [
                 button(
-                    f"{short_when(info.session.starts_at, zone)} {info.series.title}"[:60],
+                    f"{short_when(context.t, info.session.starts_at, zone)} {info.series.title}"[
+                        :60
+                    ],
                     pack(PREFIX, "s", info.session.id),
                 )
             ]
@@ -97,7 +101,7 @@ async def _session_view(context: BotContext, session_id: int) -> tuple[str, Inli
         info, entries = await bookings.roster(session, context.actor, session_id)
     lines = [
         f"<b>{escape(info.series.title)}</b>",
-        f"🗓 {long_when(info.session.starts_at, zone, info.session.duration_minutes)}",
+        f"🗓 {long_when(context.t, info.session.starts_at, zone, info.session.duration_minutes)}",
         f"📍 {escape(info.session.location)}",
     ]
     if info.session.state == SessionState.CANCELLED:
@@ -105,7 +109,8 @@ async def _session_view(context: BotContext, session_id: int) -> tuple[str, Inli
         lines.append(f"❌ Cancelled{reason}")
     else:
         lines.append(
-            f"👥 {info.session.booked_count}/{info.session.capacity} booked · {places(info)}"
+            f"👥 {info.session.booked_count}/{info.session.capacity} booked · "
+            f"{places(context.t, info)}"
         )
     lines += ["", "<b>Roster</b>"]
     marks = {Attendance.ATTENDED: " · ✅ attended", Attendance.NO_SHOW: " · ❌ no-show"}
@@ -152,7 +157,7 @@ async def _attendance_view(
     booked = [e for e in entries if e.booking.state == BookingState.CONFIRMED]
     lines = [
         f"📋 <b>Attendance</b>: {escape(info.series.title)}, "
-        f"{short_when(info.session.starts_at, zone)}",
+        f"{short_when(context.t, info.session.starts_at, zone)}",
         "Tap ✅ or ❌ for each person (you can change it for 48 hours).",
         "",
     ]
@@ -189,8 +194,9 @@ async def _series_view(context: BotContext, series_id: int) -> tuple[str, Inline
         )
     lines = [
         f"⚙️ <b>{escape(series.title)}</b>",
-        f"🗓 {weekdays_text(series)} at {series.start_time:%H:%M} ({escape(series.timezone)}), "
-        f"{duration(series.duration_minutes)}",
+        f"🗓 {weekdays_text(context.t, series)} at {series.start_time:%H:%M} "
+        f"({escape(series.timezone)}), "
+        f"{duration(context.t, series.duration_minutes)}",
         f"📍 {escape(series.location)} · 👥 {series.capacity} places",
         f"From {series.first_date:%d %b %Y}"
         + (f" until {series.last_date:%d %b %Y}" if series.last_date else ", no end date"),
@@ -330,7 +336,8 @@ async def _ask_cancel(update: Update, context: BotContext, session_id: int) -> N
         update,
         context,
         f"Cancel <b>{escape(info.series.title)}</b> on "
-        f"{short_when(info.session.starts_at, _zone(context))}? {info.session.booked_count} "
+        f"{short_when(context.t, info.session.starts_at, _zone(context))}? "
+        f"{info.session.booked_count} "
         f"booked{waiting} will be told.\n\nSend the reason to pass on (you'll see it once "
         "more before anyone is told), or cancel without one.",
         reply_markup=column(
@@ -365,7 +372,7 @@ async def _confirm_cancel(update: Update, context: BotContext, session_id: int, 
         update,
         context,
         f"Cancel <b>{escape(info.series.title)}</b> on "
-        f"{short_when(info.session.starts_at, _zone(context))} and tell "
+        f"{short_when(context.t, info.session.starts_at, _zone(context))} and tell "
         f"{count(told, 'person', 'people')}, with your reason?\n\n«{escape(reason)}»",
         reply_markup=column(
             button(f"❌ Yes, cancel and tell {told}", pack(PREFIX, "cxr", session_id)),
@@ -460,10 +467,12 @@ async def _confirm_change(
             )
     except InvalidInput as problem:
         await respond(
-            update, context, f"⚠️ {escape(problem.message)}\n\nPlease send it again, or /cancel."
+            update,
+            context,
+            f"⚠️ {escape(error_text(context.t, problem))}\n\nPlease send it again, or /cancel.",
         )
         return
-    when = short_when(info.session.starts_at, _zone(context))
+    when = short_when(context.t, info.session.starts_at, _zone(context))
     what = f"<b>{escape(info.series.title)}</b> on {when}"
     if following and len(scope.sessions) > 1:
         what = (
@@ -594,7 +603,7 @@ async def _apply_change(
         await respond(
             update,
             context,
-            f"⚠️ {escape(problem.message)} Nothing was changed.",
+            f"⚠️ {escape(error_text(context.t, problem))} Nothing was changed.",
             reply_markup=column(
                 button("✏️ Send it again", pack(PREFIX, "chs", session_id, field, scope_key)),
                 button("« Session", pack(PREFIX, "s", session_id)),

@@ -15,15 +15,17 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import Translator
 from bot.models import Role
 from bot.services import classes, users
 from bot.services.errors import InvalidInput
 from bot.services.timezones import describe_zone, resolve_timezone
+from bot.views.callbacks import pack, pattern, unpack
+from bot.views.errors import error_text
+from bot.views.formatting import WEEKDAYS, duration, zone_of
+from bot.views.keyboards import button, column, grid
 from handlers import conversation
-from handlers.callbacks import pack, pattern, unpack
-from handlers.formatting import WEEKDAYS, duration, zone_of
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, grid
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "nc"
@@ -101,7 +103,7 @@ def _date_label(day: dt.date) -> str:
 
 
 def _question(
-    step: str, draft: dict[str, Any], now: dt.datetime
+    t: Translator, step: str, draft: dict[str, Any], now: dt.datetime
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     if step == "title":
         return "🆕 <b>New class</b>\n\nWhat is the class called? (e.g. <i>Back care</i>)", None
@@ -133,7 +135,8 @@ def _question(
         return "At what local time does it start? (e.g. <i>18:00</i>)", None
     if step == "duration":
         return "How long is it? Choose, or send the minutes.", grid(
-            [button(duration(m), pack(PREFIX, "duration", m)) for m in DURATIONS], per_row=5
+            [button(duration(t, m), pack(PREFIX, "duration", m)) for m in DURATIONS],
+            per_row=5,
         )
     if step == "capacity":
         return "How many places? Choose, or send a number from 1 to 500.", grid(
@@ -164,15 +167,15 @@ def _question(
             column(button("No end date", pack(PREFIX, "last", "none"))),
         )
     if step == "late":
-        labels = {0: "No window"} | {m: duration(m) for m in LATE_WINDOWS if m}
+        labels = {0: "No window"} | {m: duration(t, m) for m in LATE_WINDOWS if m}
         return (
             "Late cancels: cancelling within how long of the start counts as late?",
             grid([button(labels[m], pack(PREFIX, "late", m)) for m in LATE_WINDOWS], per_row=5),
         )
-    return _summary(draft)
+    return _summary(t, draft)
 
 
-def _summary(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+def _summary(t: Translator, draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     first = dt.date.fromisoformat(draft["first"])
     if draft["kind"] == "weekly":
         days = ", ".join(WEEKDAYS[d] for d in sorted(draft["weekdays"]))
@@ -193,11 +196,11 @@ def _summary(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     if draft.get("description"):
         lines.append(escape(draft["description"]))
     lines += [
-        f"🗓 {when} ({escape(draft['zone'])}), {duration(draft['duration'])}",
+        f"🗓 {when} ({escape(draft['zone'])}), {duration(t, draft['duration'])}",
         *([f"📆 {span}"] if span else []),
         f"👥 {draft['capacity']} places",
         f"📍 {escape(draft['location'])}",
-        f"⏱ Late cancel: {'within ' + duration(late) + ' of the start' if late else 'no window'}",
+        "⏱ Late cancel: " + (f"within {duration(t, late)} of the start" if late else "no window"),
     ]
     return "\n".join(lines), column(
         button("✅ Confirm", pack(PREFIX, "summary", "ok")),
@@ -210,7 +213,7 @@ async def _ask(
     update: Update, context: BotContext, step: str, draft: dict[str, Any], note: str = ""
 ) -> None:
     await _save(context, draft, step)
-    text, keyboard = _question(step, draft, context.deps.clock.now())
+    text, keyboard = _question(context.t, step, draft, context.deps.clock.now())
     await respond(update, context, f"{note}\n\n{text}" if note else text, reply_markup=keyboard)
 
 
@@ -296,7 +299,7 @@ async def on_text(update: Update, context: BotContext, step: str) -> None:
         else:
             raise InvalidInput("Please choose one of the buttons above.")
     except InvalidInput as problem:
-        await _ask(update, context, step, draft, f"⚠️ {escape(problem.message)}")
+        await _ask(update, context, step, draft, f"⚠️ {escape(error_text(context.t, problem))}")
         return
     await _ask(update, context, _next_step(step, draft), draft)
 
@@ -358,7 +361,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         chosen ^= {int(value)} if value.isdigit() and int(value) < 7 else set()
         draft["weekdays"] = sorted(chosen)
         await _save(context, draft, step)
-        text, keyboard = _question(step, draft, now)
+        text, keyboard = _question(context.t, step, draft, now)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     await answer_query(update, context)
@@ -368,7 +371,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     try:
         _apply_button(step, value, draft, now)
     except InvalidInput as problem:
-        await _ask(update, context, step, draft, f"⚠️ {escape(problem.message)}")
+        await _ask(update, context, step, draft, f"⚠️ {escape(error_text(context.t, problem))}")
         return
     await update.callback_query.edit_message_reply_markup(None)
     await _ask(update, context, _next_step(step, draft), draft)
@@ -454,7 +457,7 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
             user = await users.await_input(session, context.actor.id, None, now=now)
             users.set_draft(user, AWAITING, None)
     except InvalidInput as problem:
-        await _ask(update, context, "summary", draft, f"⚠️ {escape(problem.message)}")
+        await _ask(update, context, "summary", draft, f"⚠️ {escape(error_text(context.t, problem))}")
         return
     await update.callback_query.edit_message_reply_markup(None)
     await respond(

@@ -13,14 +13,18 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
+from bot.i18n import translator
 from bot.models import Priority
 from bot.services import outbox, users
 from bot.services.bookings import Promotion
 from bot.services.classes import Affected, SessionInfo, session_info
 from bot.services.reminders import DueReminder, dedupe_key
-from handlers.callbacks import pack
-from handlers.formatting import duration, long_when, relative_day, session_title, short_when
-from handlers.keyboards import button, column, grid
+from bot.views.callbacks import pack
+from bot.views.formatting import duration, long_when, relative_day, session_title, short_when
+from bot.views.keyboards import button, column, grid
+
+# TODO(i18n): scheduled messages are rendered in English until they become templates.
+ENGLISH = translator(None)
 
 BOOKING = "bk"
 
@@ -45,8 +49,8 @@ async def tell_promoted(
             outbox.Notice(
                 chat_id=reader.id,
                 text=(
-                    f"🎉 You're in! A place opened up in {session_title(info)} "
-                    f"{relative_day(info.session.starts_at, zone, now)} "
+                    f"🎉 You're in! A place opened up in {session_title(ENGLISH, info)} "
+                    f"{relative_day(ENGLISH, info.session.starts_at, zone, now)} "
                     f"({escape(info.session.location)}).\n\n"
                     "Can't come after all? Give the place back so the next person gets it."
                 ),
@@ -89,8 +93,9 @@ async def tell_cancelled(
                 outbox.Notice(
                     chat_id=user_id,
                     text=(
-                        f"❌ {session_title(info)} on "
-                        f"{short_when(info.session.starts_at, zone)} is cancelled.{why}\n\n"
+                        f"❌ {session_title(ENGLISH, info)} on "
+                        f"{short_when(ENGLISH, info.session.starts_at, zone)} "
+                        f"is cancelled.{why}\n\n"
                         "Your place is cancelled too; there is nothing else to do. "
                         "/classes shows other sessions."
                     ),
@@ -121,15 +126,18 @@ async def tell_changed(
         for user_id in affected.booked.get(changed.id, []):
             zone = people[user_id].timezone or default_zone
             if change == "time":
-                was = short_when(before[changed.id], zone)
+                was = short_when(ENGLISH, before[changed.id], zone)
                 what = (
-                    f"🔄 {session_title(info)} has moved: it is now on "
-                    f"{long_when(info.session.starts_at, zone, info.session.duration_minutes)}"
-                    f" (it was {was})."
+                    f"🔄 {session_title(ENGLISH, info)} has moved: it is now on "
+                    + long_when(
+                        ENGLISH, info.session.starts_at, zone, info.session.duration_minutes
+                    )
+                    + f" (it was {was})."
                 )
             else:
                 what = (
-                    f"📍 {session_title(info)} on {short_when(info.session.starts_at, zone)} "
+                    f"📍 {session_title(ENGLISH, info)} on "
+                    f"{short_when(ENGLISH, info.session.starts_at, zone)} "
                     f"now takes place at: {escape(info.session.location)}."
                 )
             booking_id = await _booking_id(session, changed.id, user_id)
@@ -167,7 +175,8 @@ def reminder(due: DueReminder, *, default_zone: str, now: dt.datetime) -> outbox
     start = due.session.starts_at
     text = (
         f"⏰ Reminder: <b>{escape(due.series.title)}</b> with {escape(due.trainer_name)} "
-        f"{relative_day(start, zone, now)} ({duration(due.session.duration_minutes)}).\n"
+        f"{relative_day(ENGLISH, start, zone, now)} "
+        f"({duration(ENGLISH, due.session.duration_minutes)}).\n"
         f"📍 {escape(due.session.location)}"
     )
     return outbox.Notice(
@@ -193,8 +202,8 @@ def reminder(due: DueReminder, *, default_zone: str, now: dt.datetime) -> outbox
 def session_info_text(info: SessionInfo, zone: str) -> str:
     """A session's details for a detail view (HTML)."""
     lines = [
-        session_title(info),
-        f"🗓 {long_when(info.session.starts_at, zone, info.session.duration_minutes)}",
+        session_title(ENGLISH, info),
+        f"🗓 {long_when(ENGLISH, info.session.starts_at, zone, info.session.duration_minutes)}",
         f"📍 {escape(info.session.location)}",
     ]
     if info.series.description:

@@ -8,13 +8,15 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import N_, Translator, reader_language, translator
 from bot.models import OnboardingStep, Role, User
 from bot.services import users
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.keyboards import button, grid
 from handlers import checkins, classes, menu, settings, timezone
-from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.commands import help_lines, publish_menu_for, visible_commands
 from handlers.guards import command, guard
-from handlers.keyboards import button, grid
+from handlers.language import FROM_WELCOME, language_button
 from handlers.replies import edit_or_send, respond
 
 CONSENT = "consent"
@@ -26,17 +28,17 @@ DEEP_LINKS = {
     "checkin": checkins.checkin_command,
 }
 
-WELCOME = (
+WELCOME = N_(
     "👋 Hi {name}! I'm the assistant of your exercise-therapy practice. With me you can:\n\n"
     "• find and book group classes, and join a waitlist when one is full\n"
     "• get reminders before your classes\n"
     "• read short tips on how exercise and moving together help body and mind, "
-    "each saying what it rests on\n"
+    "each with the source it rests on\n"
     "• check in on your mood, energy and pain, and follow your progress\n\n"
     "Two quick questions to set things up."
 )
 
-CONSENT_QUESTION = (
+CONSENT_QUESTION = N_(
     "<b>1/2</b> · May I store your wellbeing check-ins (mood, energy, pain and an optional "
     "note)? These are health data: only you can see them, and your trainer only if you allow "
     "it later. Nothing is stored unless you say yes.\n\n"
@@ -59,23 +61,28 @@ def profile_of(update: Update) -> users.Profile:
 
 async def send_consent_question(update: Update, context: BotContext) -> None:
     """Ask for consent to store wellbeing data, with Yes / Not now buttons."""
+    t = context.t
     await respond(
         update,
         context,
-        CONSENT_QUESTION,
+        t._(CONSENT_QUESTION),
         reply_markup=grid(
             [
-                button("Yes, store my check-ins", pack(CONSENT, "yes")),
-                button("Not now", pack(CONSENT, "no")),
+                button(t._("Yes, store my check-ins"), pack(CONSENT, "yes")),
+                button(t._("Not now"), pack(CONSENT, "no")),
             ]
         ),
     )
 
 
-def main_menu_text(user: User) -> str:
+def main_menu_text(t: Translator, user: User) -> str:
     """The greeting for a known user, with the commands of their role."""
-    commands = help_lines(visible_commands(user.role, private=True))
-    return f"Welcome back, {escape(user.first_name)}! Here is what you can do:\n\n{commands}"
+    commands = help_lines(t, visible_commands(user.role, private=True))
+    return t._(
+        "Welcome back, {name}! Here is what you can do:\n\n{commands}",
+        name=escape(user.first_name),
+        commands=commands,
+    )
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -89,11 +96,17 @@ async def start(update: Update, context: BotContext) -> None:
         )
     user = registration.user
     context.actor = user
+    t = context.t = translator(reader_language(user.language, user.language_code))
     if user.role != Role.CLIENT:
         # An admin listed in ADMIN_IDS who starts the bot gets their menu at once.
-        await publish_menu_for(context.bot, user.id, user.role)
+        await publish_menu_for(context.bot, user.id, user.role, t.language)
     if registration.is_new:
-        await respond(update, context, WELCOME.format(name=escape(user.first_name)))
+        await respond(
+            update,
+            context,
+            t._(WELCOME, name=escape(user.first_name)),
+            reply_markup=language_button(context, FROM_WELCOME),
+        )
     if user.onboarding_step == OnboardingStep.CONSENT:
         await send_consent_question(update, context)
     elif user.onboarding_step == OnboardingStep.TIMEZONE:
@@ -105,7 +118,7 @@ async def start(update: Update, context: BotContext) -> None:
         # A Book button in a group: show that session, with its Book button, privately.
         await classes.show_session(update, context, int(context.args[0][5:]))
     else:
-        await respond(update, context, main_menu_text(user))
+        await respond(update, context, main_menu_text(t, user))
 
 
 @guard(private=True)
@@ -122,10 +135,14 @@ async def on_consent(update: Update, context: BotContext) -> None:
         )
     context.actor = user
     if consent:
-        text = "✅ Thank you. Your check-ins will be stored; only you (and your trainer, if you "
-        text += "allow it later) can see them."
+        text = context.t._(
+            "✅ Thank you. Your check-ins will be stored; only you (and your trainer, if you "
+            "allow it later) can see them."
+        )
     else:
-        text = "👍 No problem: I won't store any check-ins. You can change this in /settings."
+        text = context.t._(
+            "👍 No problem: I won't store any check-ins. You can change this in /settings."
+        )
     await edit_or_send(update, context, text)
     if was_asking:
         await timezone.ask_timezone(update, context, step="<b>2/2</b> · ")
@@ -141,5 +158,7 @@ def register(application: Application) -> None:
 async def on_other_message(update: Update, context: BotContext) -> None:
     """A sticker, photo or voice message in private chat: say what the bot understands."""
     await respond(
-        update, context, "I can only read text messages and button presses. /help shows more."
+        update,
+        context,
+        context.t._("I can only read text messages and button presses. /help shows more."),
     )

@@ -9,10 +9,10 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.services import privacy, users
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.keyboards import button, column
 from handlers import tips
-from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
-from handlers.keyboards import button, column
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "prv"

@@ -11,16 +11,20 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import Translator, translator
 from bot.models import Role, User
 from bot.services import broadcasts, classes
 from bot.services.classes import SessionInfo
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.formatting import count, short_when, zone_of
+from bot.views.keyboards import button, column
 from handlers.broadcasts import show_status
-from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.classes import LIST
-from handlers.formatting import count, short_when, zone_of
 from handlers.guards import command, guard
-from handlers.keyboards import button, column
 from handlers.replies import answer_query, edit_or_send, respond
+
+# TODO(i18n): each reader's schedule is rendered in English until it becomes a template.
+ENGLISH = translator(None)
 
 PREFIX = "sch"
 WEEKS = {"0": "this week", "1": "next week"}
@@ -52,14 +56,20 @@ async def _sessions(context: BotContext, audience: str, offset: int) -> list[Ses
 
 
 def render(
-    sessions: list[SessionInfo], reader: User | None, *, trainer: str, default_zone: str, week: str
+    sessions: list[SessionInfo],
+    reader: User | None,
+    *,
+    trainer: str,
+    default_zone: str,
+    week: str,
+    t: Translator = ENGLISH,
 ) -> tuple[str, dict[str, Any] | None]:
     """The schedule as one reader sees it: times in their zone, a Book button per session."""
     zone = zone_of(reader, default_zone)
     lines = [f"🗓 <b>{escape(trainer)}'s classes {week}</b> (times in {escape(zone)})", ""]
     rows = []
     for info in sessions:
-        when = short_when(info.session.starts_at, zone)
+        when = short_when(t, info.session.starts_at, zone)
         lines.append(
             f"• {when} – <b>{escape(info.series.title)}</b>, {escape(info.session.location)}"
         )

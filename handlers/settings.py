@@ -9,14 +9,15 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import native_name
 from bot.models import ReminderOffset, User
 from bot.services import reminders, tips, users
 from bot.services.timezones import describe_zone
-from handlers import timezone
-from handlers.callbacks import pack, pattern, stale_button, unpack
-from handlers.formatting import WEEKDAYS
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.formatting import WEEKDAYS
+from bot.views.keyboards import button, column, grid
+from handlers import language, timezone
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, grid
 from handlers.replies import edit_or_send, respond
 
 PREFIX = "set"
@@ -41,6 +42,7 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         news_button = button("🔕 Mute trainer news", pack(PREFIX, "news", "off"))
     text = (
         "⚙️ <b>Your settings</b>\n\n"
+        f"🌐 Language: {native_name(context.t.language)}\n"
         f"🕒 Time zone: {escape(zone_text)}\n"
         f"⏰ Reminders: {_reminders_text(user)}\n"
         f"💡 Tips: {_tips_text(user)}; "
@@ -52,6 +54,7 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
     )
     return text, column(
+        button("🌐 Change language", pack(language.PREFIX, "pick", language.FROM_SETTINGS)),
         button("🕒 Change time zone", pack(PREFIX, "tz")),
         button("⏰ Change reminders", pack(PREFIX, "rem")),
         button("💡 Change tips", pack(PREFIX, "tips")),

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.i18n import reader_language
 from bot.models import Role, User
 from bot.services import users
 from handlers.commands import publish_menu_for
@@ -47,7 +48,9 @@ async def trainer_command(update: Update, context: BotContext) -> None:
     if action == "add" and not changed:
         await respond(update, context, f"{_who(user)} is already a trainer.")
         return
-    await publish_menu_for(context.bot, user.id, user.role)
+    await publish_menu_for(
+        context.bot, user.id, user.role, reader_language(user.language, user.language_code)
+    )
     if action == "add":
         text = f"✅ {_who(user)} is now a trainer."
     else:

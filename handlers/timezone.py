@@ -11,11 +11,11 @@ from bot.context import BotContext
 from bot.models import OnboardingStep
 from bot.services import users
 from bot.services.timezones import describe_zone, likely_timezones, resolve_timezone, zone_label
+from bot.views.callbacks import pack, pattern, unpack
+from bot.views.keyboards import button, grid
 from handlers import conversation
-from handlers.callbacks import pack, pattern, unpack
 from handlers.commands import help_lines, visible_commands
 from handlers.guards import guard
-from handlers.keyboards import button, grid
 from handlers.replies import edit_or_send, respond
 
 PREFIX = "tz"
@@ -62,7 +62,7 @@ async def _save(update: Update, context: BotContext, zone: str) -> None:
     else:
         await respond(update, context, text)
     if was_onboarding and user.is_onboarded:
-        commands = help_lines(visible_commands(user.role, private=True))
+        commands = help_lines(context.t, visible_commands(user.role, private=True))
         await respond(
             update,
             context,

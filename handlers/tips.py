@@ -16,10 +16,11 @@ from bot.models import Role
 from bot.services import tips, users
 from bot.services.errors import InvalidInput
 from bot.services.tip_library import CATEGORIES, Library
+from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.errors import error_text
+from bot.views.keyboards import button, column, grid
 from handlers import conversation
-from handlers.callbacks import pack, pattern, stale_button, unpack
 from handlers.guards import command, guard
-from handlers.keyboards import button, column, grid
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "tip"
@@ -296,7 +297,7 @@ async def on_add_text(update: Update, context: BotContext, step: str) -> None:
         if step == "source":
             tips.check_trainer_tip(draft["title"], draft["text"], draft["category"], text)
     except InvalidInput as problem:
-        await _ask(update, context, step, draft, problem.message)
+        await _ask(update, context, step, draft, error_text(context.t, problem))
         return
     await _ask(
         update, context, {"title": "text", "text": "category", "source": "confirm"}[step], draft

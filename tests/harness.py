@@ -65,12 +65,19 @@ async def running_bot(
 
 
 async def onboard(user: TelegramUser, *, consent: bool = True, zone: str = "London") -> None:
-    """Take `user` through /start: consent answer and a time-zone button."""
+    """Take `user` through /start, in whatever language they read: the consent answer, then
+    the time-zone button whose label names `zone`, or the zone typed when there is none."""
     await user.send("/start")
-    await user.expect("Hi ")
-    await user.press(await user.expect("May I store"), "Yes" if consent else "Not now")
-    await user.press(await user.expect("Which time zone"), zone)
-    await user.expect("You're all set!")
+    question = await user.expect_buttons("consent:")
+    await user.press_data(question, "consent:yes" if consent else "consent:no")
+    zones = await user.expect_buttons("tz:")
+    offered = [b for b in zones.buttons if b["text"].startswith(f"{zone} ·")]
+    if offered:
+        await user.press_data(zones, offered[0]["callback_data"])
+    else:
+        await user.send(zone)
+    # The last message of onboarding lists the commands.
+    await user.expect_until("/help")
 
 
 async def book(person: TelegramUser, session_id: int) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_ignoring_conflicts
+from bot.i18n import reader_language
 from bot.models import (
     Attendance,
     Booking,
@@ -58,6 +59,8 @@ async def link(
         raise NotFound("That class doesn't exist (any more).")
     check_owner(trainer, series)
     group = await groups.record_membership(session, chat_id, title, present=True, now=now)
+    # The group reads the language of the trainer who linked it, until /grouplanguage.
+    group.language = group.language or reader_language(trainer.language, trainer.language_code)
     inserted = await insert_ignoring_conflicts(
         session,
         GroupLink.__table__,

@@ -1,14 +1,19 @@
-"""Errors a user can cause. Each carries a message fit to show that user."""
+"""Errors a user can cause: a code naming the reason and the details that go with it.
+
+Services stay free of wording: `InvalidInput("capacity_below_booked", booked=7)` says what
+went wrong; `bot.views.errors.error_text` says it in the reader's language.
+"""
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A request the domain refuses; `message` says why in words the user understands."""
+    """A request the domain refuses: `code` names why, `params` carry the details."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, /, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
 
 
 class NotFound(DomainError):

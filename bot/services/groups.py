@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import insert_ignoring_conflicts
 from bot.models import Group
 from bot.services import outbox
+from bot.services.errors import InvalidInput, NotFound
 
 
 async def record_membership(
@@ -42,3 +43,24 @@ async def migrate(
 async def get_group(session: AsyncSession, chat_id: int) -> Group | None:
     """The group with this Telegram chat id, if the bot knows it."""
     return await session.scalar(select(Group).where(Group.chat_id == chat_id))
+
+
+async def language_of(session: AsyncSession, chat_id: int) -> str | None:
+    """The language the bot writes in, in this group (None: not set)."""
+    return await session.scalar(select(Group.language).where(Group.chat_id == chat_id))
+
+
+async def set_language(
+    session: AsyncSession, chat_id: int, language: str, *, now: dt.datetime
+) -> Group:
+    """Set the language of the bot's posts and replies in a group it knows."""
+    from bot.i18n import available_languages
+
+    if language not in available_languages():
+        raise InvalidInput("language_unknown", language=language)
+    group = await get_group(session, chat_id)
+    if group is None:
+        raise NotFound("group_unknown")
+    group.language = language
+    group.updated_at = now
+    return group

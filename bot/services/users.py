@@ -390,3 +390,17 @@ async def set_blocked(
     elif not blocked:
         user.blocked_at = None
     user.updated_at = now
+
+
+async def set_language(
+    session: AsyncSession, user_id: int, language: str, *, now: dt.datetime
+) -> User:
+    """Save the language the person chose for the bot (one with a catalog, or English)."""
+    from bot.i18n import available_languages
+
+    if language not in available_languages():
+        raise InvalidInput("language_unknown", language=language)
+    user = await require_user(session, user_id)
+    user.language = language
+    user.updated_at = now
+    return user

@@ -20,7 +20,7 @@ def trainer(tg, bot, db, admin_id):
     """A factory: an onboarded trainer (Europe/Berlin) with the trainer role."""
 
     async def make(first_name: str = "Tess", **profile):
-        person = tg.user(first_name, language_code="de", **profile)
+        person = tg.user(first_name, language_code="en", **profile)
         await onboard(person, zone="Berlin")
         async with db.transaction() as session:
             user = await users.get_user(session, person.id)

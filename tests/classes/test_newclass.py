@@ -166,7 +166,7 @@ async def test_cancel_saves_nothing_and_old_buttons_say_so(trainer, db):
 async def test_the_flow_survives_a_restart(bot_settings, db, clock, tg):
     from tests.harness import onboard
 
-    tess = tg.user("Tess", language_code="de")
+    tess = tg.user("Tess", language_code="en")
     async with running_bot(bot_settings, db, clock):
         await onboard(tess, zone="Berlin")
         from bot.models import Role

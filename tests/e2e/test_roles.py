@@ -43,7 +43,7 @@ async def test_help_lists_the_commands_of_each_role(onboarded, admin_id, tg):
 
     await client.send("/help")
     text = (await client.expect("Here is what I can do for you")).text
-    assert "/settings – Your time zone, reminders, privacy and notifications" in text
+    assert "/settings – Your language, time zone, reminders and notifications" in text
     assert "/trainer" not in text
     assert "/broadcast" not in text
 

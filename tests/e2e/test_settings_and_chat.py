@@ -22,11 +22,13 @@ async def test_settings_show_and_change_consent(onboarded, db, clock):
     anna = await onboarded("Anna")
     await anna.send("/settings")
     view = await anna.expect("Your settings")
+    assert "Language: English" in view.text
     assert "Time zone: Europe/London (UTC+00:00, now 09:00)" in view.text
     assert "Wellbeing check-ins: stored, you agreed on 27 Nov 2026" in view.text
     assert f"Your user id is {anna.id}" in view.text
     assert "Reminders: 24 h and 1 h before each booked class" in view.text
     assert view.button_texts == [
+        "🌐 Change language",
         "🕒 Change time zone",
         "⏰ Change reminders",
         "💡 Change tips",

@@ -291,6 +291,20 @@ class TelegramUser:
             seen.append(message.text[:80])
         raise AssertionError(f"nothing containing {contains!r} within {timeout}s; saw {seen}")
 
+    async def expect_buttons(
+        self, data_prefix: str, *, chat: dict | None = None, timeout: float = PATIENCE
+    ) -> BotMessage:
+        """Skip bot messages until one has a button whose data starts with `data_prefix`
+        (language-independent: for flows a test passes through in any language)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            message = await self.expect(chat=chat, timeout=remaining)
+            if any(b.get("callback_data", "").startswith(data_prefix) for b in message.buttons):
+                return message
+        raise AssertionError(f"no message with a {data_prefix!r} button within {timeout}s")
+
     async def expect_nothing(self, *, chat: dict | None = None, within: float = 0.5) -> None:
         """Assert the bot sends nothing more to the chat within `within` seconds."""
         chat_id = self._chat_id(chat)

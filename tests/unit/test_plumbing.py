@@ -10,7 +10,7 @@ from telegram import Chat, Message, Update, User
 
 from bot.logs import REDACTED, RedactingFormatter, install_redaction, redact
 from bot.update_processor import PerChatUpdateProcessor
-from handlers.callbacks import pack, pattern, unpack
+from bot.views.callbacks import pack, pattern, unpack
 
 
 def test_callback_codec_round_trip_and_limits():

@@ -35,4 +35,4 @@ def pattern(prefix: str) -> str:
 
 def stale_button() -> InvalidInput:
     """The error for a button whose data no handler expects (old, or forged)."""
-    return InvalidInput("This button is no longer valid. Send the command again for fresh ones.")
+    return InvalidInput("stale_button")
