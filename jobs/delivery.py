@@ -65,6 +65,8 @@ MAX_BACKOFF = 15 * 60.0
 # queue instead of holding them (and their lease) while it waits.
 LONG_WAIT = 5.0
 STATUS_INTERVAL = 2.0
+# A message that waited longer than this for its slot confirms its lease once more.
+RECONFIRM_AFTER = 1.0
 
 
 def _seconds(value: Any) -> float:
@@ -204,12 +206,18 @@ class Dispatcher:
             async with self._in_flight:
                 if not await self._confirms.submit(message.id):
                     continue  # cancelled (a stopped broadcast) or taken over meanwhile
-                # The slot comes last: the limiter books the request from this instant.
+                confirmed_at = time.monotonic()
                 slot = await self._slot(message.chat_id)
                 if slot is None:
                     await self._release(rows[index:], not_before=self.deps.clock.now())
                     return
                 try:
+                    # A long wait for the slot (a 429 pause): the message may have been
+                    # stopped meanwhile, or its lease run short. Ask again.
+                    if time.monotonic() - confirmed_at > RECONFIRM_AFTER and not (
+                        await self._confirms.submit(message.id)
+                    ):
+                        continue
                     keep_going = await self._deliver(message, slot)
                 finally:
                     self.limiter.finish(slot)  # if no request was made in it
