@@ -67,6 +67,9 @@ LONG_WAIT = 5.0
 STATUS_INTERVAL = 2.0
 # A message that waited longer than this for its slot confirms its lease once more.
 RECONFIRM_AFTER = 1.0
+# How long a finished broadcast's end waits to be shown (its status message may be attached
+# late, or the author's chat busy) before the dispatcher gives up on it.
+END_PATIENCE = 600.0
 
 
 def _seconds(value: Any) -> float:
@@ -100,6 +103,7 @@ class Dispatcher:
         self._lock: ProcessLock | None = None
         self._status_shown: dict[int, str] = {}
         self._status_at: dict[int, float] = {}
+        self._ends_due: dict[int, float] = {}  # finished broadcasts -> since, until shown
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -365,7 +369,8 @@ class Dispatcher:
     # ------------------------------------------------------------------ broadcast status
 
     async def refresh_statuses(self, *, force: bool = False) -> None:
-        """Edit the status message of each running broadcast (at most every 2 s each).
+        """Edit the status message of each running broadcast (at most every 2 s each), and
+        show each broadcast's end once it is over, however late its status message appears.
 
         Called by the drain between batches and when it ends, so never concurrently.
         """
@@ -373,16 +378,29 @@ class Dispatcher:
 
         if not self.enabled or self.limiter.paused:
             return
+        now = time.monotonic()
+        self._ends_due = {b: t for b, t in self._ends_due.items() if now - t < END_PATIENCE}
         async with self.deps.db.transaction() as session:
             found = await broadcasts.statuses(session, now=self.deps.clock.now())
+            # A finished broadcast is listed once (or for a while, if stopped): its end is
+            # looked up by id until shown (its status message may not be attached yet).
+            listed = {status.broadcast_id for status in found}
+            late = [b for b in self._ends_due if b not in listed]
+            if late:
+                found += await broadcasts.statuses(
+                    session, now=self.deps.clock.now(), broadcast_ids=late
+                )
         for status in found:
+            finished = status.state != BroadcastState.QUEUED
+            if finished:
+                self._ends_due.setdefault(status.broadcast_id, now)
             if status.status_chat_id is None or status.status_message_id is None:
                 continue
             text, markup = render_status(status)
-            last = self._status_at.get(status.broadcast_id, 0.0)
-            finished = status.state != BroadcastState.QUEUED
             if self._status_shown.get(status.broadcast_id) == text:
+                self._ends_due.pop(status.broadcast_id, None)
                 continue
+            last = self._status_at.get(status.broadcast_id, 0.0)
             if not (force or finished or time.monotonic() - last >= STATUS_INTERVAL):
                 continue
             # An edit counts against Telegram's limits like a message.
@@ -391,6 +409,7 @@ class Dispatcher:
                 continue  # the author's chat had a message a moment ago: next time
             self._status_shown[status.broadcast_id] = text
             self._status_at[status.broadcast_id] = time.monotonic()
+            self._ends_due.pop(status.broadcast_id, None)
             try:
                 await self._request(
                     slot,
@@ -406,9 +425,11 @@ class Dispatcher:
                     log.warning(
                         "could not update broadcast %s status: %s", status.broadcast_id, error
                     )
-            if finished:
-                self._status_shown.pop(status.broadcast_id, None)
-                self._status_at.pop(status.broadcast_id, None)
+        # What was shown is remembered while the broadcast is listed (a stopped one is, for
+        # a while, and is edited again only if its count changes).
+        keep = {status.broadcast_id for status in found} | set(self._ends_due)
+        self._status_shown = {b: t for b, t in self._status_shown.items() if b in keep}
+        self._status_at = {b: t for b, t in self._status_at.items() if b in keep}
 
 
 async def tick(context: BotContext) -> None:
