@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,31 +50,38 @@ class _Window:
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
         self.seconds = seconds
-        self.slots: list[Slot] = []
+        self.in_flight: set[Slot] = set()
+        self.answered: deque[float] = deque()  # answer instants, in the order they came
 
-    def _live(self, now: float) -> list[Slot]:
-        """Requests the server may still count in a window that a request sent now falls in."""
-        self.slots = [
-            slot
-            for slot in self.slots
-            if slot.answered is None or slot.answered + self.seconds > now
-        ]
-        return self.slots
+    def add(self, slot: Slot) -> None:
+        """Count a request let go now."""
+        self.in_flight.add(slot)
+
+    def answer(self, slot: Slot, at: float) -> None:
+        """The slot's answer came at `at` (no earlier than any before): it counts on for
+        `seconds`."""
+        self.in_flight.discard(slot)
+        self.answered.append(at)
+
+    def _expire(self, now: float) -> None:
+        while self.answered and self.answered[0] + self.seconds <= now:
+            self.answered.popleft()
 
     def wait(self, now: float) -> float | None:
         """Seconds until one more request fits; None while only an answer can make room."""
-        live = self._live(now)
-        if len(live) < self.limit:
+        self._expire(now)
+        live = len(self.in_flight) + len(self.answered)
+        if live < self.limit:
             return 0.0
-        expiries = sorted(s.answered + self.seconds for s in live if s.answered is not None)
-        must_expire = len(live) - self.limit + 1
-        if must_expire > len(expiries):
+        must_expire = live - self.limit + 1
+        if must_expire > len(self.answered):
             return None
-        return expiries[must_expire - 1] - now
+        return self.answered[must_expire - 1] + self.seconds - now
 
     def idle(self, now: float) -> bool:
         """True when nothing in this window constrains a request sent now."""
-        return not self._live(now)
+        self._expire(now)
+        return not self.in_flight and not self.answered
 
 
 class RateLimiter:
@@ -133,8 +141,8 @@ class RateLimiter:
             return None
         slot = Slot(chat_id, now)
         self._last_start = now
-        self._overall.slots.append(slot)
-        self._chat(chat_id).slots.append(slot)
+        self._overall.add(slot)
+        self._chat(chat_id).add(slot)
         return slot
 
     async def acquire(self, chat_id: int) -> Slot:
@@ -162,13 +170,16 @@ class RateLimiter:
         """The answer to the slot's request is in, or it failed, or no request was made:
         its span ends now (the first call counts; later ones change nothing)."""
         if slot.answered is None:
-            slot.answered = self._clock()
+            slot.answered = now = self._clock()
+            self._overall.answer(slot, now)
+            self._chat(slot.chat_id).answer(slot, now)
             # Wake whoever waits for an answer, and start a fresh event for the next ones.
             self._answer.set()
             self._answer = asyncio.Event()
 
     def chat_wait(self, chat_id: int) -> float:
-        """Seconds until the chat itself may take its next request (0 while one is answered)."""
+        """Seconds until the chat itself may take its next request (0 while one is on its way:
+        an answer is due)."""
         return max(self._chat(chat_id).wait(self._clock()) or 0.0, 0.0)
 
     @property

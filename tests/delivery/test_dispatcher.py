@@ -58,7 +58,8 @@ async def test_300_recipients_under_telegram_limits_arrive_with_no_429(bot, clie
     ]
     assert await queue(db, clock, notices) == 320
 
-    await eventually(lambda: all_settled(db), timeout=40, interval=0.5)
+    # 13 s at 25 a second; the time-out leaves room for a machine busy with other work.
+    await eventually(lambda: all_settled(db), timeout=90, interval=0.5)
     assert await states(db) == {OutboxState.SENT: 320}
     assert await received(tg, recipients, "News for everyone") == dict.fromkeys(recipients, 1)
     assert await received(tg, recipients, "And a reminder") == dict.fromkeys(recipients[:20], 1)
