@@ -37,7 +37,8 @@ import secrets
 import socket
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
@@ -54,15 +55,21 @@ from bot.models import BroadcastState
 from bot.process_lock import ProcessLock
 from bot.services import broadcasts, outbox
 from jobs.batching import Batcher
-from jobs.rate_limit import RateLimiter
+from jobs.rate_limit import RateLimiter, Slot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BACKOFF = 15 * 60.0
 # A chat that cannot take a message for longer than this gives its messages back to the
 # queue instead of holding them (and their lease) while it waits.
 LONG_WAIT = 5.0
 STATUS_INTERVAL = 2.0
+# A message that waited longer than this for its slot confirms its lease once more.
+RECONFIRM_AFTER = 1.0
+# How long a finished broadcast's end waits to be shown (its status message may be attached
+# late, or the author's chat busy) before the dispatcher gives up on it.
+END_PATIENCE = 600.0
 
 
 def _seconds(value: Any) -> float:
@@ -96,6 +103,7 @@ class Dispatcher:
         self._lock: ProcessLock | None = None
         self._status_shown: dict[int, str] = {}
         self._status_at: dict[int, float] = {}
+        self._ends_due: dict[int, float] = {}  # finished broadcasts -> since, until shown
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -193,36 +201,56 @@ class Dispatcher:
         """Send one chat's messages in order; give back what cannot go out in time."""
         lease_budget = self.lease.total_seconds() * 0.8
         for index, message in enumerate(rows):
-            wait = self.limiter.chat_ready_at(message.chat_id) - time.monotonic()
-            out_of_time = time.monotonic() - claimed_at + max(wait, 0) > lease_budget
+            wait = self.limiter.chat_wait(message.chat_id)
+            out_of_time = time.monotonic() - claimed_at + wait > lease_budget
             if self._stopping or wait > LONG_WAIT or out_of_time:
-                later = self.deps.clock.now() + dt.timedelta(seconds=max(wait, 0))
+                later = self.deps.clock.now() + dt.timedelta(seconds=wait)
                 await self._release(rows[index:], not_before=later)
                 return
             async with self._in_flight:
                 if not await self._confirms.submit(message.id):
                     continue  # cancelled (a stopped broadcast) or taken over meanwhile
-                # The slot comes last, so that the request leaves when the limiter says.
-                if not await self._slot(message.chat_id):
+                confirmed_at = time.monotonic()
+                slot = await self._slot(message.chat_id)
+                if slot is None:
                     await self._release(rows[index:], not_before=self.deps.clock.now())
                     return
-                keep_going = await self._deliver(message)
+                try:
+                    # A long wait for the slot (a 429 pause): the message may have been
+                    # stopped meanwhile, or its lease run short. Ask again.
+                    if time.monotonic() - confirmed_at > RECONFIRM_AFTER and not (
+                        await self._confirms.submit(message.id)
+                    ):
+                        continue
+                    keep_going = await self._deliver(message, slot)
+                finally:
+                    self.limiter.finish(slot)  # if no request was made in it
             if not keep_going:
                 remaining = rows[index + 1 :]
                 if remaining:
                     await self._release(remaining, not_before=self.deps.clock.now())
                 return
 
-    async def _slot(self, chat_id: int) -> bool:
-        """Wait for the rate limiter's slot; False if the dispatcher is stopping meanwhile."""
+    async def _slot(self, chat_id: int) -> Slot | None:
+        """Wait for the rate limiter's slot; None if the dispatcher is stopping meanwhile."""
         acquire = asyncio.ensure_future(self.limiter.acquire(chat_id))
         stopping = asyncio.ensure_future(self._stop_event.wait())
-        await asyncio.wait((acquire, stopping), return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if acquire.done():
-            return True
-        acquire.cancel()
-        return False
+        try:
+            await asyncio.wait((acquire, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not acquire.done():
+                acquire.cancel()  # before it takes a slot that no request would end
+        if acquire.done() and not acquire.cancelled():
+            return acquire.result()
+        return None
+
+    async def _request(self, slot: Slot, request: Awaitable[T]) -> T:
+        """Await the request that took `slot`; its span ends with the answer, whatever it is."""
+        try:
+            return await request
+        finally:
+            self.limiter.finish(slot)
 
     async def _release(self, rows: list[outbox.Claimed], *, not_before: dt.datetime) -> None:
         async with self.deps.db.transaction() as session:
@@ -235,17 +263,18 @@ class Dispatcher:
                     count_attempt=False,
                 )
 
-    async def _deliver(self, message: outbox.Claimed) -> bool:
-        """Send one message and record the outcome; False when its chat can take no more now."""
+    async def _deliver(self, message: outbox.Claimed, slot: Slot) -> bool:
+        """Send one message in its `slot`, record the outcome; False when its chat takes no more."""
         markup = (
             InlineKeyboardMarkup.de_json(message.reply_markup, self.bot)
             if message.reply_markup
             else None
         )
         db, clock = self.deps.db, self.deps.clock
-        self.limiter.mark_sent(message.chat_id)
         try:
-            sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
+            sent = await self._request(
+                slot, self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
+            )
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
             log.warning("Telegram asked to slow down: pausing %.0fs", seconds)
@@ -340,7 +369,8 @@ class Dispatcher:
     # ------------------------------------------------------------------ broadcast status
 
     async def refresh_statuses(self, *, force: bool = False) -> None:
-        """Edit the status message of each running broadcast (at most every 2 s each).
+        """Edit the status message of each running broadcast (at most every 2 s each), and
+        show each broadcast's end once it is over, however late its status message appears.
 
         Called by the drain between batches and when it ends, so never concurrently.
         """
@@ -348,37 +378,58 @@ class Dispatcher:
 
         if not self.enabled or self.limiter.paused:
             return
+        now = time.monotonic()
+        self._ends_due = {b: t for b, t in self._ends_due.items() if now - t < END_PATIENCE}
         async with self.deps.db.transaction() as session:
             found = await broadcasts.statuses(session, now=self.deps.clock.now())
+            # A finished broadcast is listed once (or for a while, if stopped): its end is
+            # looked up by id until shown (its status message may not be attached yet).
+            listed = {status.broadcast_id for status in found}
+            late = [b for b in self._ends_due if b not in listed]
+            if late:
+                found += await broadcasts.statuses(
+                    session, now=self.deps.clock.now(), broadcast_ids=late
+                )
         for status in found:
+            finished = status.state != BroadcastState.QUEUED
+            if finished:
+                self._ends_due.setdefault(status.broadcast_id, now)
             if status.status_chat_id is None or status.status_message_id is None:
                 continue
             text, markup = render_status(status)
-            last = self._status_at.get(status.broadcast_id, 0.0)
-            finished = status.state != BroadcastState.QUEUED
             if self._status_shown.get(status.broadcast_id) == text:
+                self._ends_due.pop(status.broadcast_id, None)
                 continue
+            last = self._status_at.get(status.broadcast_id, 0.0)
             if not (force or finished or time.monotonic() - last >= STATUS_INTERVAL):
                 continue
-            if not await self.limiter.acquire_if_ready(status.status_chat_id):
+            # An edit counts against Telegram's limits like a message.
+            slot = await self.limiter.acquire_if_ready(status.status_chat_id)
+            if slot is None:
                 continue  # the author's chat had a message a moment ago: next time
             self._status_shown[status.broadcast_id] = text
             self._status_at[status.broadcast_id] = time.monotonic()
+            self._ends_due.pop(status.broadcast_id, None)
             try:
-                await self.bot.edit_message_text(
-                    text,
-                    chat_id=status.status_chat_id,
-                    message_id=status.status_message_id,
-                    reply_markup=markup,
+                await self._request(
+                    slot,
+                    self.bot.edit_message_text(
+                        text,
+                        chat_id=status.status_chat_id,
+                        message_id=status.status_message_id,
+                        reply_markup=markup,
+                    ),
                 )
             except TelegramError as error:
                 if "not modified" not in str(error).lower():
                     log.warning(
                         "could not update broadcast %s status: %s", status.broadcast_id, error
                     )
-            if finished:
-                self._status_shown.pop(status.broadcast_id, None)
-                self._status_at.pop(status.broadcast_id, None)
+        # What was shown is remembered while the broadcast is listed (a stopped one is, for
+        # a while, and is edited again only if its count changes).
+        keep = {status.broadcast_id for status in found} | set(self._ends_due)
+        self._status_shown = {b: t for b, t in self._status_shown.items() if b in keep}
+        self._status_at = {b: t for b, t in self._status_at.items() if b in keep}
 
 
 async def tick(context: BotContext) -> None:
