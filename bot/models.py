@@ -229,7 +229,12 @@ class OutboxMessage(Base):
     expires_at: Mapped[dt.datetime | None]
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    # Either the text as it is sent (a trainer's broadcast, written in their words), or a
+    # template and its parameters, rendered by the dispatcher in the recipient's language as
+    # the message goes out (bot/views/notices.py).
+    text: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(64))
+    params: Mapped[dict | None] = mapped_column(JSON)
     reply_markup: Mapped[dict | None] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.BACKGROUND)
     not_before: Mapped[dt.datetime]

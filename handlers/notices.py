@@ -19,14 +19,13 @@ from bot.services import outbox, users
 from bot.services.bookings import Promotion
 from bot.services.classes import Affected, SessionInfo, session_info
 from bot.services.reminders import DueReminder, dedupe_key
+from bot.views.bookings import BOOKING
 from bot.views.callbacks import pack
-from bot.views.formatting import duration, long_when, relative_day, session_title, short_when
-from bot.views.keyboards import button, column, grid
+from bot.views.formatting import long_when, relative_day, session_title, short_when
+from bot.views.keyboards import button, column
 
 # TODO(i18n): scheduled messages are rendered in English until they become templates.
 ENGLISH = translator(None)
-
-BOOKING = "bk"
 
 
 def _markup(keyboard: InlineKeyboardMarkup) -> dict:
@@ -169,32 +168,24 @@ async def _booking_id(session: AsyncSession, session_id: int, user_id: int) -> i
     )
 
 
-def reminder(due: DueReminder, *, default_zone: str, now: dt.datetime) -> outbox.Notice:
-    """The reminder before a class, with I'll be there / Can't make it."""
-    zone = due.user.timezone or default_zone
-    start = due.session.starts_at
-    text = (
-        f"⏰ Reminder: <b>{escape(due.series.title)}</b> with {escape(due.trainer_name)} "
-        f"{relative_day(ENGLISH, start, zone, now)} "
-        f"({duration(ENGLISH, due.session.duration_minutes)}).\n"
-        f"📍 {escape(due.session.location)}"
-    )
+def reminder(due: DueReminder) -> outbox.Notice:
+    """The reminder before a class (rendered as it goes out: bot/views/bookings.py)."""
     return outbox.Notice(
         chat_id=due.user.id,
-        text=text,
+        template="reminder",
+        params={
+            "booking": due.booking_id,
+            "title": due.series.title,
+            "trainer": due.trainer_name,
+            "starts_at": due.session.starts_at.isoformat(),
+            "minutes": due.session.duration_minutes,
+            "location": due.session.location,
+        },
         dedupe_key=dedupe_key(due.booking_id, due.offset),
         kind="reminder",
         priority=Priority.REMINDER,
-        reply_markup=_markup(
-            grid(
-                [
-                    button("👍 I'll be there", pack(BOOKING, "ok", due.booking_id)),
-                    button("Can't make it", pack(BOOKING, "x", due.booking_id)),
-                ]
-            )
-        ),
         topic=f"booking:{due.booking_id}",
-        expires_at=start,
+        expires_at=due.session.starts_at,
         subjects=(due.series.trainer_id,),
     )
 

@@ -38,8 +38,10 @@ import socket
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
@@ -54,6 +56,7 @@ from bot.context import BotContext, Deps
 from bot.models import BroadcastState
 from bot.process_lock import ProcessLock
 from bot.services import broadcasts, outbox
+from bot.views import notices
 from jobs.batching import Batcher
 from jobs.rate_limit import RateLimiter, Slot
 
@@ -176,6 +179,7 @@ class Dispatcher:
                         lease=self.lease,
                         limit=self.batch_size,
                     )
+                    claimed = await self._render(session, claimed)
                 if not claimed:
                     if self._again:
                         continue
@@ -189,6 +193,34 @@ class Dispatcher:
         except Exception:
             # The next tick tries again; what this drain claimed comes back after its lease.
             log.exception("dispatcher drain failed")
+
+    async def _render(
+        self, session: AsyncSession, claimed: list[outbox.Claimed]
+    ) -> list[outbox.Claimed]:
+        """Render templated messages in each recipient's language and zone, now; a message
+        that cannot be rendered is marked failed (logged), never sent half-made."""
+        templated = {message.chat_id for message in claimed if message.template}
+        if not templated:
+            return claimed
+        people = await outbox.recipients(session, templated)
+        now, default_zone = self.deps.clock.now(), self.deps.settings.default_timezone
+        ready = []
+        for message in claimed:
+            if not message.template:
+                ready.append(message)
+                continue
+            who = people.get(message.chat_id) or outbox.Recipient(None, None, None)
+            reader = notices.reader_for(
+                who.language, who.app_language, who.timezone, default_zone=default_zone, now=now
+            )
+            try:
+                out = notices.render(message.template, message.params, reader)
+            except notices.RenderError as error:
+                log.error("message %s not sent: %s", message.id, error)
+                await outbox.mark_failed(session, message.id, error=str(error))
+                continue
+            ready.append(replace(message, text=out.text, reply_markup=out.reply_markup))
+        return ready
 
     async def _send_batch(self, claimed: list[outbox.Claimed]) -> None:
         by_chat: OrderedDict[int, list[outbox.Claimed]] = OrderedDict()

@@ -21,10 +21,7 @@ async def queue_due_reminders(deps: Deps) -> int:
         due = await reminders.due(session, since=since, now=until)
         queued = await outbox.enqueue(
             session,
-            [
-                notices.reminder(item, default_zone=deps.settings.default_timezone, now=now)
-                for item in due
-            ],
+            [notices.reminder(item) for item in due],
             now=now,
         )
         await reminders.advance(session, to=until)

@@ -26,12 +26,19 @@ ERASED_TEXT = "(erased: this message named a former member)"
 
 @dataclass(frozen=True)
 class Notice:
-    """A message to queue: where, what, and the key that makes it unique."""
+    """A message to queue: where, what, and the key that makes it unique.
+
+    What is either `text` (HTML sent as it is: words a trainer wrote) or a `template` with
+    its `params` (plain JSON values), which the dispatcher renders in the recipient's
+    language and time zone as it sends (bot/views/notices.py).
+    """
 
     chat_id: int
-    text: str  # HTML
     dedupe_key: str
     kind: str
+    text: str | None = None  # HTML
+    template: str | None = None
+    params: dict[str, Any] | None = None
     priority: int = Priority.BACKGROUND
     not_before: dt.datetime | None = None  # None: now
     reply_markup: dict[str, Any] | None = None
@@ -42,15 +49,22 @@ class Notice:
     # accounts erases this message (see `forget_subject`); while queued it is cancelled.
     subjects: tuple[int, ...] = ()
 
+    def __post_init__(self) -> None:
+        if (self.text is None) == (self.template is None):
+            raise ValueError(f"notice {self.dedupe_key!r}: give either text or a template")
+
 
 @dataclass(frozen=True)
 class Claimed:
-    """A message a dispatcher holds the lease on, as plain values."""
+    """A message a dispatcher holds the lease on, as plain values; a templated one has its
+    `text` and `reply_markup` filled in by rendering before it is sent."""
 
     id: int
     chat_id: int
-    text: str
+    text: str | None
     reply_markup: dict[str, Any] | None
+    template: str | None
+    params: dict[str, Any] | None
     attempts: int
     lease_until: dt.datetime
     broadcast_id: int | None
@@ -118,6 +132,8 @@ async def enqueue(session: AsyncSession, notices: Sequence[Notice], *, now: dt.d
             "chat_id": notice.chat_id,
             "kind": notice.kind,
             "text": notice.text,
+            "template": notice.template,
+            "params": notice.params,
             "reply_markup": notice.reply_markup,
             "priority": int(notice.priority),
             "not_before": notice.not_before or now,
@@ -222,7 +238,7 @@ async def forget_subject(
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(chunk))
-            .values(text=ERASED_TEXT, reply_markup=null())
+            .values(text=ERASED_TEXT, template=None, params=null(), reply_markup=null())
         )
     # A key holding their id ("missed-buddy:<id>:…") can only recur for them, so the rewrite
     # never lets a notice be queued twice.
@@ -278,6 +294,8 @@ async def claim_due(
             OutboxMessage.id,
             OutboxMessage.chat_id,
             OutboxMessage.text,
+            OutboxMessage.template,
+            OutboxMessage.params,
             OutboxMessage.reply_markup,
             OutboxMessage.attempts,
             OutboxMessage.broadcast_id,
@@ -293,6 +311,8 @@ async def claim_due(
             chat_id=row.chat_id,
             text=row.text,
             reply_markup=row.reply_markup,
+            template=row.template,
+            params=row.params,
             attempts=row.attempts,
             lease_until=lease_until,
             broadcast_id=row.broadcast_id,
@@ -526,3 +546,34 @@ def _chunks(items: Sequence | set, size: int = 900) -> list[list]:
     """Split into lists of at most `size` (SQLite caps bound parameters per statement)."""
     items = list(items)
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to, as rendering needs it: their language and time zone."""
+
+    language: str | None  # chosen (a person) or set (a group); None: not chosen
+    app_language: str | None  # a person's Telegram app language
+    timezone: str | None
+
+
+async def recipients(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, Recipient]:
+    """The language and time zone of each chat (people by user id, groups by chat id);
+    chats the bot does not know are missing."""
+    ids = set(chat_ids)
+    found: dict[int, Recipient] = {}
+    for chunk in _chunks([i for i in ids if i > 0]):
+        rows = await session.execute(
+            select(User.id, User.language, User.language_code, User.timezone).where(
+                User.id.in_(chunk)
+            )
+        )
+        found.update(
+            {row.id: Recipient(row.language, row.language_code, row.timezone) for row in rows}
+        )
+    for chunk in _chunks([i for i in ids if i < 0]):
+        rows = await session.execute(
+            select(Group.chat_id, Group.language).where(Group.chat_id.in_(chunk))
+        )
+        found.update({row.chat_id: Recipient(row.language, None, None) for row in rows})
+    return found
