@@ -74,3 +74,36 @@ def test_native_names_of_languages():
     assert i18n.native_name("de") == "Deutsch"
     assert i18n.native_name("ru") == "Русский"
     assert i18n.native_name("fr") == "Français"
+
+
+@pytest.fixture
+def french(tmp_path, monkeypatch):
+    """A fifth language added at test time: a French catalog with one translated string."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="fr", domain=i18n.DOMAIN)
+    catalog.add("Not now", "Pas maintenant")
+    catalog.add("Set up or show the main menu", "")  # present but untranslated
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / f"{i18n.DOMAIN}.po").open("wb") as target:
+        write_po(target, catalog)
+    monkeypatch.setattr(i18n, "_locale_dirs", list(i18n._locale_dirs))
+    i18n.add_locales_dir(tmp_path)
+    yield i18n.translator("fr")
+    monkeypatch.undo()
+    i18n.reload_catalogs()
+
+
+def test_a_fifth_language_falls_back_to_english_where_untranslated(french):
+    assert "fr" in i18n.available_languages()
+    assert i18n.resolve_language("fr-CA") == "fr"
+    assert french._("Not now") == "Pas maintenant"
+    # Untranslated and missing strings read in English, never empty, never a msgid key.
+    assert french._("Set up or show the main menu") == "Set up or show the main menu"
+    assert french._("Hello {name}!", name="Ann") == "Hello Ann!"
+    assert french.n_("{n} place left", "{n} places left", 2) == "2 places left"
+    # Dates and numbers come from CLDR for any language Babel knows.
+    assert "lundi" in french.long_date(MONDAY_18_BERLIN, "Europe/Berlin")
+    assert french.number(3.5, digits=1) == "3,5"
