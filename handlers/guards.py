@@ -15,6 +15,7 @@ from bot.models import Role
 from bot.services import groups, users
 from bot.views.keyboards import column, deep_link, link_button
 from bot.views.roles import refusal
+from handlers import errors
 from handlers.commands import Where, command_spec
 from handlers.replies import respond
 
@@ -100,7 +101,11 @@ def guard(
             if not actor_role.at_least(role):
                 await respond(update, context, refusal(t, role), alert=alert)
                 return
-            await handler(update, context)
+            try:
+                await handler(update, context)
+            except Exception as error:
+                # Answered here, where the reader's language and the press's state are known.
+                await errors.report(update, context, error)
 
         return guarded
 
