@@ -94,11 +94,6 @@ class ReminderOffset(enum.IntEnum):
         """This offset's bit in User.reminder_mask."""
         return 1 << list(ReminderOffset).index(self)
 
-    @property
-    def label(self) -> str:
-        """ "48 h", "30 min"."""
-        return f"{self.value // 60} h" if self.value >= 60 else f"{self.value} min"
-
 
 DEFAULT_REMINDER_MASK = (1 << 1) | (1 << 3)  # 24 h and 1 h before
 

@@ -8,12 +8,14 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.models import Role
 from bot.services import calendar
+from bot.views.calendar import file_name, ics
 from handlers.guards import command
 from handlers.replies import respond
 
 
 async def send_calendar(update: Update, context: BotContext) -> None:
     """/calendar: send the file; importing it again updates the events instead of doubling them."""
+    t = context.t
     now = context.deps.clock.now()
     actor = context.actor
     teaching = actor.role.at_least(Role.TRAINER)
@@ -23,21 +25,24 @@ async def send_calendar(update: Update, context: BotContext) -> None:
         else:
             entries = await calendar.client_entries(session, actor.id, now=now)
     if not entries:
-        what = "no sessions to teach" if teaching else "no booked classes"
-        await respond(
-            update, context, f"You have {what} coming up, so there is nothing to export yet."
-        )
+        if teaching:
+            text = t._(
+                "You have no sessions to teach coming up, so there is nothing to export yet."
+            )
+        else:
+            text = t._("You have no booked classes coming up, so there is nothing to export yet.")
+        await respond(update, context, text)
         return
-    name = "My teaching" if teaching else "My exercise classes"
-    data = calendar.render(entries, name=name, now=now)
     await context.bot.send_document(
         update.effective_chat.id,
-        document=data,
-        filename="teaching.ics" if teaching else "classes.ics",
-        caption=(
-            f"🗓 {len(entries)} session{'s' if len(entries) != 1 else ''}. Open the file to add "
-            "them to your calendar; importing a newer file updates them (cancelled ones are "
-            "removed)."
+        document=ics(t, entries, teaching=teaching, now=now),
+        filename=file_name(t, teaching=teaching),
+        caption=t.n_(
+            "🗓 {n} session. Open the file to add it to your calendar; importing a newer file "
+            "updates it (if it is cancelled, it is removed).",
+            "🗓 {n} sessions. Open the file to add them to your calendar; importing a newer file "
+            "updates them (cancelled ones are removed).",
+            len(entries),
         ),
     )
 

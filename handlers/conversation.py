@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import N_
 from bot.services import users
 from bot.views.callbacks import stale_button
 from handlers.guards import command, guard
@@ -35,7 +36,8 @@ _reopen: dict[str, str] = {}
 def expect(prefix: str, handler: AnswerHandler, *, reopen: str) -> None:
     """Route private messages to `handler` while the user's awaited input starts with `prefix`.
 
-    `reopen` tells the person how to ask the question again once it has closed.
+    `reopen` tells the person how to ask the question again once it has closed: a msgid
+    marked with `N_`, translated for whoever reads it.
     """
     _answers[prefix] = handler
     _reopen[prefix] = reopen
@@ -45,22 +47,25 @@ async def cancel(update: Update, context: BotContext) -> None:
     """/cancel: the open question is closed (the guard closes it, as every command does) and
     the draft of its flow, if it has one, is dropped: nothing of it is saved."""
     if context.pending.awaiting is None and context.pending.held is None:
-        await respond(update, context, "There is nothing to cancel.")
+        await respond(update, context, context.t._("There is nothing to cancel."))
         return
     flow = (context.pending.awaiting or "").partition(":")[0]
     if flow and users.draft_of(context.actor, flow) is not None:
         async with context.deps.db.transaction() as session:
             user = await users.require_user(session, context.actor.id)
             users.set_draft(user, flow, None)
-    await respond(update, context, "OK, cancelled: nothing was changed. /help shows what else.")
+    await respond(
+        update, context, context.t._("OK, cancelled: nothing was changed. /help shows what else.")
+    )
 
 
 @guard(private=True, needs_start=False)
 async def on_private_message(update: Update, context: BotContext) -> None:
     """A private message that is not a command: an awaited answer, or a pointer to /help."""
     actor = context.actor
+    t = context.t
     if actor is None:
-        await respond(update, context, "Hello! Send /start to set things up.")
+        await respond(update, context, t._("Hello! Send /start to set things up."))
         return
     if actor.awaiting_input:
         prefix, _, argument = actor.awaiting_input.partition(":")
@@ -71,17 +76,15 @@ async def on_private_message(update: Update, context: BotContext) -> None:
             return
         async with context.deps.db.transaction() as session:
             await users.end_pending(session, actor.id, now=now)
-        await respond(
-            update,
-            context,
-            "My last question was a while ago, so I've closed it and changed nothing. "
-            + _reopen.get(prefix, "/help shows what I can do."),
-        )
+        # Two sentences: that the question closed, and how to open it again.
+        closed = t._("My last question was a while ago, so I've closed it and changed nothing.")
+        again = t._(_reopen.get(prefix, N_("/help shows what I can do.")))
+        await respond(update, context, f"{closed} {again}")
         return
     if update.effective_message.text is None:
-        text = "I can only read text messages and button presses. /help shows more."
+        text = t._("I can only read text messages and button presses. /help shows more.")
     else:
-        text = "I'm not sure what you mean. /help shows what I can do for you."
+        text = t._("I'm not sure what you mean. /help shows what I can do for you.")
     await respond(update, context, text)
 
 
@@ -90,7 +93,12 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     """A command nobody handles, in private chat."""
     word = (update.effective_message.text or "").split()[0]
     await respond(
-        update, context, f"I don't know {escape(word)}. /help lists the commands I understand."
+        update,
+        context,
+        context.t._(
+            "I don't know {command}. /help lists the commands I understand.",
+            command=escape(word),
+        ),
     )
 
 

@@ -1,4 +1,10 @@
-"""The one error handler: user-caused errors get their message, anything else an apology."""
+"""The one error handler: user-caused errors get their message, anything else an apology,
+in the reader's language.
+
+The role guard hands every failure of a guarded handler to `report` with the handler's own
+context (the reader's translator, whether the button press was answered); PTB's error hook
+`on_error` gets what escapes elsewhere, with a fresh context that knows neither.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
-from bot.i18n import N_
+from bot.i18n import N_, resolve_language, translator
 from bot.services.errors import DomainError
 from bot.views.errors import error_text
 from handlers.replies import answer_query, respond
@@ -39,11 +45,21 @@ def describe_update(update: object) -> str:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Answer the user for every failure; log what they could not have caused with context."""
+    """PTB's error hook: failures outside a guarded handler (the guard itself, unguarded
+    handlers, jobs). Its context is fresh, so the person is answered in their Telegram app's
+    language."""
     error = context.error
     if not isinstance(update, Update):
         log.error("error outside an update (%s)", describe_update(update), exc_info=error)
         return
+    person = update.effective_user
+    context.t = translator(resolve_language(person.language_code if person else None))
+    await report(update, context, error)
+
+
+async def report(update: Update, context: BotContext, error: BaseException | None) -> None:
+    """Answer the user for a failure in handling `update`, in `context.t`'s language; log
+    what they could not have caused with context."""
     if isinstance(error, DomainError):
         log.info("refused %s: %s %s", describe_update(update), error.code, error.params)
         await _tell(update, context, error_text(context.t, error))

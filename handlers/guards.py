@@ -14,12 +14,12 @@ from bot.i18n import reader_language, translator
 from bot.models import Role
 from bot.services import groups, users
 from bot.views.keyboards import column, deep_link, link_button
+from bot.views.roles import refusal
+from handlers import errors
 from handlers.commands import Where, command_spec
 from handlers.replies import respond
 
 Callback = Callable[[Update, BotContext], Awaitable[None]]
-
-_ROLE_NAMES = {Role.TRAINER: "trainers", Role.ADMIN: "admins"}
 
 
 def guard(
@@ -32,11 +32,12 @@ def guard(
 ) -> Callable[[Callback], Callback]:
     """Wrap a handler so it runs only for people with at least `role`, where it makes sense.
 
-    The wrapper loads the person's stored record into `context.actor`. It answers politely
-    and stops when: the update is in a group but the action is `private` (with a deep link to
-    the private chat); the person never pressed /start and `needs_start`; their role is
-    below `role`. Callback handlers get the same checks, so crafted callback data gains
-    nothing.
+    The wrapper loads the person's stored record into `context.actor` and the reader's
+    translator into `context.t` (in a group with a language, the group's). It answers
+    politely, in that language, and stops when: the update is in a group but the action is
+    `private` (with a deep link to the private chat), or in private but `group_only`; the
+    person never pressed /start and `needs_start`; their role is below `role`. Callback
+    handlers get the same checks, so crafted callback data gains nothing.
     """
 
     def decorate(handler: Callback) -> Callback:
@@ -46,29 +47,7 @@ def guard(
             chat = update.effective_chat
             if person is None or chat is None:
                 return
-            if group_only and chat.type == ChatType.PRIVATE:
-                await respond(
-                    update,
-                    context,
-                    "That one works in your class's Telegram group: add me there and send it "
-                    "in the group.",
-                    alert=update.callback_query is not None,
-                )
-                return
-            if private and chat.type != ChatType.PRIVATE:
-                await respond(
-                    update,
-                    context,
-                    "Let's do that in our private chat, where only you can see it.",
-                    reply_markup=column(
-                        link_button(
-                            "Message me privately",
-                            deep_link(context.bot.username, deep_link_payload),
-                        )
-                    ),
-                    alert=update.callback_query is not None,
-                )
-                return
+            alert = update.callback_query is not None
             async with context.deps.db.reading() as session:
                 context.actor = await users.get_user(session, person.id)
                 group_language = (
@@ -76,33 +55,57 @@ def guard(
                     if chat.type != ChatType.PRIVATE
                     else None
                 )
-            context.t = translator(
+            t = context.t = translator(
                 group_language
                 or reader_language(
                     context.actor.language if context.actor else None, person.language_code
                 )
             )
+            if group_only and chat.type == ChatType.PRIVATE:
+                await respond(
+                    update,
+                    context,
+                    t._(
+                        "That one works in your class's Telegram group: add me there and send "
+                        "it in the group."
+                    ),
+                    alert=alert,
+                )
+                return
+            if private and chat.type != ChatType.PRIVATE:
+                await respond(
+                    update,
+                    context,
+                    t._("Let's do that in our private chat, where only you can see it."),
+                    reply_markup=column(
+                        link_button(
+                            # Translators: a button label that opens the private chat.
+                            t._("Message me privately"),
+                            deep_link(context.bot.username, deep_link_payload),
+                        )
+                    ),
+                    alert=alert,
+                )
+                return
             if context.actor is not None and users.has_pending(context.actor):
                 await _end_pending(update, context)
             if context.actor is None and needs_start:
                 await respond(
                     update,
                     context,
-                    "We haven't met yet: send /start in our private chat to set things up.",
-                    alert=update.callback_query is not None,
+                    t._("We haven't met yet: send /start in our private chat to set things up."),
+                    alert=alert,
                 )
                 return
             actor_role = context.actor.role if context.actor else Role.CLIENT
             if not actor_role.at_least(role):
-                await respond(
-                    update,
-                    context,
-                    f"Sorry, only {_ROLE_NAMES[role]} can do that. If you think you should "
-                    "be able to, please ask an admin of your practice.",
-                    alert=update.callback_query is not None,
-                )
+                await respond(update, context, refusal(t, role), alert=alert)
                 return
-            await handler(update, context)
+            try:
+                await handler(update, context)
+            except Exception as error:
+                # Answered here, where the reader's language and the press's state are known.
+                await errors.report(update, context, error)
 
         return guarded
 

@@ -152,13 +152,3 @@ def register(application: Application) -> None:
     """Add /start and the consent buttons."""
     application.add_handler(command("start", start))
     application.add_handler(CallbackQueryHandler(on_consent, pattern=pattern(CONSENT)))
-
-
-@guard(private=True, needs_start=False)
-async def on_other_message(update: Update, context: BotContext) -> None:
-    """A sticker, photo or voice message in private chat: say what the bot understands."""
-    await respond(
-        update,
-        context,
-        context.t._("I can only read text messages and button presses. /help shows more."),
-    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
@@ -11,38 +9,41 @@ from bot.context import BotContext
 from bot.services import privacy, users
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, column
+from bot.views.privacy import export_file, export_file_name
 from handlers import tips
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
 
 PREFIX = "prv"
-WHAT = (
-    "🔒 <b>Your data</b>\n\n"
-    "I store what I need to run your classes and look after you between them:\n"
-    "• your name, Telegram username, language and time zone (to greet you and show times)\n"
-    "• your bookings and attendance (to run classes and count milestones)\n"
-    "• the tips you got and your answers (to avoid repeats and pick better ones)\n"
-    "• your check-ins (mood, energy, pain, notes) <b>only with your consent</b>: they are "
-    "health data, seen by you and, only if you allow it, your trainer; never in a group\n"
-    "• your settings and buddy pairings\n\n"
-    "You can download all of it, withdraw your consent (your check-ins are deleted at once), "
-    "or delete your account (everything personal is erased; your past bookings stay as "
-    "anonymous counts so class numbers remain true)."
-)
 
 
 async def show_privacy(update: Update, context: BotContext) -> None:
     """/privacy."""
-    rows = [button("📦 Export my data", pack(PREFIX, "export"))]
+    t = context.t
+    rows = [button(t._("📦 Export my data"), pack(PREFIX, "export"))]
     if context.actor.wellbeing_consent:
-        rows.append(button("🚫 Withdraw consent for check-ins", pack(PREFIX, "withdraw")))
-    rows.append(button("🗑 Delete my account", pack(PREFIX, "delete")))
-    await respond(update, context, WHAT, reply_markup=column(*rows))
+        rows.append(button(t._("🚫 Withdraw consent for check-ins"), pack(PREFIX, "withdraw")))
+    rows.append(button(t._("🗑 Delete my account"), pack(PREFIX, "delete")))
+    text = t._(
+        "🔒 <b>Your data</b>\n\n"
+        "I store what I need to run your classes and look after you between them:\n"
+        "• your name, Telegram username, language and time zone (to greet you and show times)\n"
+        "• your bookings and attendance (to run classes and count milestones)\n"
+        "• the tips you got and your answers (to avoid repeats and pick better ones)\n"
+        "• your check-ins (mood, energy, pain, notes) <b>only with your consent</b>: they are "
+        "health data, seen by you and, only if you allow it, your trainer; never in a group\n"
+        "• your settings and buddy pairings\n\n"
+        "You can download all of it, withdraw your consent (your check-ins are deleted at "
+        "once), or delete your account (everything personal is erased; your past bookings stay "
+        "as anonymous counts so class numbers remain true)."
+    )
+    await respond(update, context, text, reply_markup=column(*rows))
 
 
 @guard(private=True)
 async def on_button(update: Update, context: BotContext) -> None:
     """Export, and withdraw / delete after a confirmation."""
+    t = context.t
     args = unpack(update.callback_query.data)[1:]
     now = context.deps.clock.now()
     if args == ["export"]:
@@ -51,41 +52,45 @@ async def on_button(update: Update, context: BotContext) -> None:
             data["tips_received"] = await tips.describe_received(
                 session, data["tips_received"], context.deps.library
             )
-        await answer_query(update, context, "Here it is.")
+        await answer_query(update, context, t._("Here it is."))
         await context.bot.send_document(
             update.effective_chat.id,
-            document=json.dumps(data, indent=2, ensure_ascii=False).encode(),
-            filename="my-data.json",
-            caption="📦 Everything I hold about you.",
+            document=export_file(t, data),
+            filename=export_file_name(t),
+            caption=t._("📦 Everything I hold about you."),
         )
     elif args == ["withdraw"]:
         await edit_or_send(
             update,
             context,
-            "Withdraw your consent? All your check-ins are deleted now and your trainer sees "
-            "none from now on. You can give consent again later.",
+            t._(
+                "Withdraw your consent? All your check-ins are deleted now and your trainer sees "
+                "none from now on. You can give consent again later."
+            ),
             reply_markup=column(
-                button("Yes, withdraw and delete", pack(PREFIX, "withdraw", "yes")),
-                button("Keep my check-ins", pack(PREFIX, "keep")),
+                button(t._("Yes, withdraw and delete"), pack(PREFIX, "withdraw", "yes")),
+                button(t._("Keep my check-ins"), pack(PREFIX, "keep")),
             ),
         )
     elif args == ["withdraw", "yes"]:
         async with context.deps.db.transaction() as session:
             await users.record_consent(session, context.actor.id, False, now=now)
         await edit_or_send(
-            update, context, "✅ Done: consent withdrawn and your check-ins deleted."
+            update, context, t._("✅ Done: consent withdrawn and your check-ins deleted.")
         )
     elif args == ["delete"]:
         await edit_or_send(
             update,
             context,
-            "Delete your account? Your profile, check-ins, tips, milestones and settings are "
-            "erased for good, and so is your name in my copies of messages to others; your "
-            "past bookings stay only as anonymous counts. Messages people already received "
-            "(a milestone in your group, say) stay in their chats. This can't be undone.",
+            t._(
+                "Delete your account? Your profile, check-ins, tips, milestones and settings are "
+                "erased for good, and so is your name in my copies of messages to others; your "
+                "past bookings stay only as anonymous counts. Messages people already received "
+                "(a milestone in your group, say) stay in their chats. This can't be undone."
+            ),
             reply_markup=column(
-                button("Yes, delete everything", pack(PREFIX, "delete", "yes")),
-                button("Keep my account", pack(PREFIX, "keep")),
+                button(t._("Yes, delete everything"), pack(PREFIX, "delete", "yes")),
+                button(t._("Keep my account"), pack(PREFIX, "keep")),
             ),
         )
     elif args == ["delete", "yes"]:
@@ -94,11 +99,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         await edit_or_send(
             update,
             context,
-            "🗑 Your account is deleted. Thank you for moving with us. If you ever want to come "
-            "back, send /start.",
+            t._(
+                "🗑 Your account is deleted. Thank you for moving with us. If you ever want to "
+                "come back, send /start."
+            ),
         )
     elif args == ["keep"]:
-        await edit_or_send(update, context, "Good: nothing changed.")
+        await edit_or_send(update, context, t._("Good: nothing changed."))
     else:
         raise stale_button()
 

@@ -1,105 +1,131 @@
-"""/settings: the user's time zone and wellbeing-data consent, each changeable by a button."""
+"""/settings: the user's language, time zone, reminders, tips, check-in choices, consent
+and trainer news, each changeable by a button."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Update
+from babel.lists import format_list
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import native_name
+from bot.i18n import N_, Translator, native_name
 from bot.models import ReminderOffset, User
 from bot.services import reminders, tips, users
-from bot.services.timezones import describe_zone
 from bot.views.callbacks import pack, pattern, stale_button, unpack
-from bot.views.formatting import WEEKDAYS
+from bot.views.formatting import duration
 from bot.views.keyboards import button, column, grid
+from bot.views.timezones import describe_zone
 from handlers import language, timezone
 from handlers.guards import command, guard
 from handlers.replies import edit_or_send, respond
 
 PREFIX = "set"
+MARK = "✅ "
+UNMARKED = "▫️ "
+
+
+def _hour(t: Translator, hour: int) -> str:
+    """A full hour on the wall clock, as the reader writes times: "09:00"."""
+    return t.time(dt.datetime(2000, 1, 3, hour, tzinfo=dt.UTC), "UTC")
 
 
 def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    t = context.t
     now = context.deps.clock.now()
     zone = user.timezone or context.deps.settings.default_timezone
-    zone_text = describe_zone(user.timezone, now) if user.timezone else "not set yet"
+    if user.timezone:
+        zone_text = escape(describe_zone(t, user.timezone, now))
+    else:
+        zone_text = t._("not set yet")
     if user.wellbeing_consent and user.consent_given_at:
-        since = user.consent_given_at.astimezone(ZoneInfo(zone))
-        consent_text = f"stored, you agreed on {since:%d %b %Y}"
-        consent_button = button("🚫 Stop storing check-ins", pack(PREFIX, "consent", "off"))
+        since = t.day_date_year(user.consent_given_at.astimezone(ZoneInfo(zone)).date())
+        consent_text = t._(
+            "stored, you agreed on {date} ({checkins})", date=since, checkins=_checkin_text(t, user)
+        )
+        consent_button = button(t._("🚫 Stop storing check-ins"), pack(PREFIX, "consent", "off"))
     else:
-        consent_text = "not stored"
-        consent_button = button("✅ Allow check-ins", pack(PREFIX, "consent", "on"))
+        consent_text = t._("not stored")
+        consent_button = button(t._("✅ Allow check-ins"), pack(PREFIX, "consent", "on"))
     if user.broadcasts_muted:
-        news_text = "muted (notices about your booked classes still arrive)"
-        news_button = button("🔔 Unmute trainer news", pack(PREFIX, "news", "on"))
+        news_text = t._("muted (notices about your booked classes still arrive)")
+        news_button = button(t._("🔔 Unmute trainer news"), pack(PREFIX, "news", "on"))
     else:
-        news_text = "on"
-        news_button = button("🔕 Mute trainer news", pack(PREFIX, "news", "off"))
-    text = (
+        news_text = t.p_("trainer news", "on")
+        news_button = button(t._("🔕 Mute trainer news"), pack(PREFIX, "news", "off"))
+    text = t._(
         "⚙️ <b>Your settings</b>\n\n"
-        f"🌐 Language: {native_name(context.t.language)}\n"
-        f"🕒 Time zone: {escape(zone_text)}\n"
-        f"⏰ Reminders: {_reminders_text(user)}\n"
-        f"💡 Tips: {_tips_text(user)}; "
-        f"quiet hours {_quiet_text(user.quiet_start, user.quiet_end)}\n"
-        f"📝 Wellbeing check-ins: {consent_text}"
-        + (f" ({_checkin_text(user)})" if user.wellbeing_consent else "")
-        + "\n"
-        f"📣 Trainer news: {news_text}\n\n"
-        f"Your user id is <code>{user.id}</code> (an admin needs it to make you a trainer)."
+        "🌐 Language: {language}\n"
+        "🕒 Time zone: {zone}\n"
+        "⏰ Reminders: {reminders}\n"
+        "💡 Tips: {tips}; quiet hours {quiet}\n"
+        "📝 Wellbeing check-ins: {checkins}\n"
+        "📣 Trainer news: {news}\n\n"
+        "Your user id is <code>{id}</code> (an admin needs it to make you a trainer).",
+        language=native_name(t.language),
+        zone=zone_text,
+        reminders=_reminders_text(t, user),
+        tips=_tips_text(t, user),
+        quiet=_quiet_text(t, user.quiet_start, user.quiet_end),
+        checkins=consent_text,
+        news=news_text,
+        id=user.id,
     )
     return text, column(
-        button("🌐 Change language", pack(language.PREFIX, "pick", language.FROM_SETTINGS)),
-        button("🕒 Change time zone", pack(PREFIX, "tz")),
-        button("⏰ Change reminders", pack(PREFIX, "rem")),
-        button("💡 Change tips", pack(PREFIX, "tips")),
-        button("📝 Check-in choices", pack(PREFIX, "ci")),
+        button(t._("🌐 Change language"), pack(language.PREFIX, "pick", language.FROM_SETTINGS)),
+        button(t._("🕒 Change time zone"), pack(PREFIX, "tz")),
+        button(t._("⏰ Change reminders"), pack(PREFIX, "rem")),
+        button(t._("💡 Change tips"), pack(PREFIX, "tips")),
+        button(t._("📝 Check-in choices"), pack(PREFIX, "ci")),
         consent_button,
         news_button,
     )
 
 
-FREQUENCY_NAMES = {
-    "off": "off",
-    "weekly": "weekly",
-    "twice_weekly": "twice a week",
-    "daily": "daily",
+# How often tips come: the stored key, the button label, and the sentence with its hour.
+FREQUENCIES = {
+    # Translators: a button that turns tips off.
+    "off": (N_("Off"), None),
+    "weekly": (N_("Weekly"), N_("weekly at {time}")),
+    "twice_weekly": (N_("Twice a week"), N_("twice a week at {time}")),
+    "daily": (N_("Daily"), N_("daily at {time}")),
 }
 TIP_HOURS = (7, 8, 9, 10, 12, 15, 18, 20)
 QUIET_PRESETS = ((21, 8), (22, 7), (20, 9), (0, 0))
 
 
-def _quiet_text(start: int, end: int) -> str:
-    return "none" if start == end else f"{start:02d}:00–{end:02d}:00"
+def _quiet_text(t: Translator, start: int, end: int) -> str:
+    if start == end:
+        return t.p_("quiet hours", "none")
+    return t._("{start}–{end}", start=_hour(t, start), end=_hour(t, end))
 
 
-def _tips_text(user: User) -> str:
-    if user.tip_frequency == "off":
-        return "off"
-    return f"{FREQUENCY_NAMES[user.tip_frequency]} at {user.tip_hour:02d}:00"
+def _tips_text(t: Translator, user: User) -> str:
+    sentence = FREQUENCIES.get(user.tip_frequency, FREQUENCIES["off"])[1]
+    if sentence is None:
+        return t.p_("tips", "off")
+    return t._(sentence, time=_hour(t, user.tip_hour))
 
 
-def _tips_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
-    mark = "✅ "
+def _tips_view(t: Translator, user: User) -> tuple[str, InlineKeyboardMarkup]:
     frequencies = [
         button(
-            (mark if user.tip_frequency == key else "") + name.capitalize(), pack(PREFIX, "tf", key)
+            (MARK if user.tip_frequency == key else "") + t._(label),
+            pack(PREFIX, "tf", key),
         )
-        for key, name in FREQUENCY_NAMES.items()
+        for key, (label, _) in FREQUENCIES.items()
     ]
     hours = [
-        button((mark if user.tip_hour == hour else "") + f"{hour:02d}:00", pack(PREFIX, "th", hour))
+        button((MARK if user.tip_hour == hour else "") + _hour(t, hour), pack(PREFIX, "th", hour))
         for hour in TIP_HOURS
     ]
     quiet = [
         button(
-            (mark if (user.quiet_start, user.quiet_end) == preset else "")
-            + ("No quiet hours" if preset[0] == preset[1] else _quiet_text(*preset)),
+            (MARK if (user.quiet_start, user.quiet_end) == preset else "")
+            + (t._("No quiet hours") if preset[0] == preset[1] else _quiet_text(t, *preset)),
             pack(PREFIX, "tq", preset[0], preset[1]),
         )
         for preset in QUIET_PRESETS
@@ -108,41 +134,47 @@ def _tips_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
         *grid(frequencies, per_row=4).inline_keyboard,
         *grid(hours, per_row=4).inline_keyboard,
         *grid(quiet, per_row=2).inline_keyboard,
-        [button("« Done", pack(PREFIX, "show"))],
+        [_done(t)],
     ]
-    text = (
-        f"💡 <b>Tips</b>: {_tips_text(user)}.\n🌙 Quiet hours: "
-        f"{_quiet_text(user.quiet_start, user.quiet_end)} (tips and news wait until they end).\n\n"
-        "Choose how often (first row), at what time (next rows) and your quiet hours."
+    text = t._(
+        "💡 <b>Tips</b>: {tips}.\n🌙 Quiet hours: {quiet} (tips and news wait until they "
+        "end).\n\nChoose how often (first row), at what time (next rows) and your quiet hours.",
+        tips=_tips_text(t, user),
+        quiet=_quiet_text(t, user.quiet_start, user.quiet_end),
     )
     return text, InlineKeyboardMarkup(rows)
+
+
+def _done(t: Translator) -> InlineKeyboardButton:
+    """The button back to the settings overview."""
+    return button(t._("« Done"), pack(PREFIX, "show"))
 
 
 CHECKIN_HOURS = (8, 9, 12, 18, 20)
 
 
-def _checkin_text(user: User) -> str:
-    day = WEEKDAYS[user.checkin_weekday]
-    sharing = "your trainer may see them" if user.trainer_sees_checkins else "only you see them"
-    return f"invitation {day} {user.checkin_hour:02d}:00; {sharing}"
+def _checkin_text(t: Translator, user: User) -> str:
+    day, time = t.weekday(user.checkin_weekday), _hour(t, user.checkin_hour)
+    if user.trainer_sees_checkins:
+        return t._("invitation {day} {time}; your trainer may see them", day=day, time=time)
+    return t._("invitation {day} {time}; only you see them", day=day, time=time)
 
 
-def _checkins_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
-    mark = "✅ "
+def _checkins_view(t: Translator, user: User) -> tuple[str, InlineKeyboardMarkup]:
     days = [
-        button((mark if user.checkin_weekday == n else "") + name, pack(PREFIX, "cd", n))
-        for n, name in enumerate(WEEKDAYS)
+        button((MARK if user.checkin_weekday == n else "") + t.weekday(n), pack(PREFIX, "cd", n))
+        for n in range(7)
     ]
     hours = [
-        button((mark if user.checkin_hour == h else "") + f"{h:02d}:00", pack(PREFIX, "ch", h))
+        button((MARK if user.checkin_hour == h else "") + _hour(t, h), pack(PREFIX, "ch", h))
         for h in CHECKIN_HOURS
     ]
     trainer = button(
-        ("✅ " if user.trainer_sees_checkins else "▫️ ") + "My trainer may see my check-ins",
+        (MARK if user.trainer_sees_checkins else UNMARKED) + t._("My trainer may see my check-ins"),
         pack(PREFIX, "ct"),
     )
     share = button(
-        ("✅ " if user.share_milestones else "▫️ ") + "Announce my milestones in the group",
+        (MARK if user.share_milestones else UNMARKED) + t._("Announce my milestones in the group"),
         pack(PREFIX, "cm"),
     )
     rows = [
@@ -150,42 +182,45 @@ def _checkins_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
         *grid(hours, per_row=5).inline_keyboard,
         [trainer],
         [share],
-        [button("« Done", pack(PREFIX, "show"))],
+        [_done(t)],
     ]
-    text = (
-        f"📝 <b>Check-ins</b>: {_checkin_text(user)}.\n\nChoose the day and hour of the weekly "
+    text = t._(
+        "📝 <b>Check-ins</b>: {checkins}.\n\nChoose the day and hour of the weekly "
         "invitation, whether your trainer may see your check-ins (they get a private heads-up "
         "when one needs care), and whether milestones (never anything else) are announced in "
-        "your class's group."
+        "your class's group.",
+        checkins=_checkin_text(t, user),
     )
     return text, InlineKeyboardMarkup(rows)
 
 
-def _reminders_text(user: User) -> str:
+def _reminders_text(t: Translator, user: User) -> str:
     chosen = reminders.chosen_offsets(user.reminder_mask)
     if not chosen:
-        return "none"
-    return " and ".join(offset.label for offset in chosen) + " before each booked class"
+        return t.p_("reminders", "none")
+    offsets = format_list([duration(t, offset.value) for offset in chosen], locale=t.locale)
+    # Translators: {offsets} is a list such as "24 h and 1 h".
+    return t._("{offsets} before each booked class", offsets=offsets)
 
 
-def _reminders_view(user: User) -> tuple[str, InlineKeyboardMarkup]:
+def _reminders_view(t: Translator, user: User) -> tuple[str, InlineKeyboardMarkup]:
     buttons = [
         button(
-            ("✅ " if user.reminder_mask & offset.bit else "▫️ ") + offset.label,
+            (MARK if user.reminder_mask & offset.bit else UNMARKED) + duration(t, offset.value),
             pack(PREFIX, "rem", offset.value),
         )
         for offset in ReminderOffset
     ]
     keyboard = grid(buttons, per_row=5).inline_keyboard
     return (
-        f"⏰ <b>Reminders</b>: {_reminders_text(user)}.\n\nTap to switch each one on or off.",
+        t._(
+            "⏰ <b>Reminders</b>: {reminders}.\n\nTap to switch each one on or off.",
+            reminders=_reminders_text(t, user),
+        ),
         InlineKeyboardMarkup(
             [
                 *keyboard,
-                [
-                    button("No reminders", pack(PREFIX, "rem", "none")),
-                    button("« Done", pack(PREFIX, "show")),
-                ],
+                [button(t._("No reminders"), pack(PREFIX, "rem", "none")), _done(t)],
             ]
         ),
     )
@@ -218,7 +253,7 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
             raise stale_button()
         async with context.deps.db.transaction() as session:
             context.actor = await tips.set_schedule(session, context.actor.id, **change, now=now)
-        text, keyboard = _tips_view(context.actor)
+        text, keyboard = _tips_view(context.t, context.actor)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args[:1] in (["ci"], ["cd"], ["ch"], ["ct"], ["cm"]):
@@ -238,7 +273,7 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
             raise stale_button()
         async with context.deps.db.transaction() as session:
             context.actor = await users.set_checkin_choices(session, actor.id, **change, now=now)
-        text, keyboard = _checkins_view(context.actor)
+        text, keyboard = _checkins_view(context.t, context.actor)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args[:1] == ["rem"]:
@@ -254,18 +289,21 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
                 context.actor = await reminders.set_offsets(
                     session, context.actor.id, sorted(chosen, reverse=True), now=now
                 )
-        text, keyboard = _reminders_view(context.actor)
+        text, keyboard = _reminders_view(context.t, context.actor)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     if args == ["consent", "off"]:
+        t = context.t
         await edit_or_send(
             update,
             context,
-            "Stop storing your wellbeing check-ins? Check-ins you have already given will be "
-            "deleted, and your trainer will no longer see any.",
+            t._(
+                "Stop storing your wellbeing check-ins? Check-ins you have already given will "
+                "be deleted, and your trainer will no longer see any."
+            ),
             reply_markup=column(
-                button("Yes, stop and delete", pack(PREFIX, "consent", "off", "yes")),
-                button("Keep storing them", pack(PREFIX, "show")),
+                button(t._("Yes, stop and delete"), pack(PREFIX, "consent", "off", "yes")),
+                button(t._("Keep storing them"), pack(PREFIX, "show")),
             ),
         )
         return

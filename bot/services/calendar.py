@@ -1,8 +1,9 @@
-"""Calendar files (.ics) of a client's booked classes or a trainer's teaching schedule.
+"""What goes into calendar files (.ics) of a client's booked classes or a trainer's teaching.
 
 Each session has a stable UID, and SEQUENCE follows the session's version, so importing a
 newer file updates events instead of duplicating them; a cancelled session (or booking) is
-exported with STATUS:CANCELLED so calendars remove it.
+exported with STATUS:CANCELLED so calendars remove it. The file itself, in the reader's
+language, is written by bot/views/calendar.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,16 +23,20 @@ FUTURE_DAYS = 120
 
 @dataclass(frozen=True)
 class Entry:
-    """One calendar event."""
+    """One calendar event, as data: the words around it are the view's."""
 
     uid: str
-    title: str
+    title: str  # the class's title, as its trainer wrote it
     start: dt.datetime
     end: dt.datetime
     location: str
-    description: str
+    description: str  # the class's description, as its trainer wrote it ("" if none)
     cancelled: bool
     sequence: int
+    trainer: str | None = None  # the trainer's first name, in a client's file
+    booked: int | None = None  # places booked, in a trainer's file
+    capacity: int | None = None  # places in all, in a trainer's file
+    cancel_reason: str | None = None  # why the trainer cancelled the session, if they said
 
 
 def session_uid(session_id: int) -> str:
@@ -40,47 +44,30 @@ def session_uid(session_id: int) -> str:
     return f"session-{session_id}@{UID_DOMAIN}"
 
 
-def render(entries: list[Entry], *, name: str, now: dt.datetime) -> bytes:
-    """An iCalendar file with these events."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Exercise therapy bot//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    for entry in entries:
-        event = Event()
-        event.add("uid", entry.uid)
-        event.add("dtstamp", now)
-        event.add("dtstart", entry.start)
-        event.add("dtend", entry.end)
-        event.add("summary", entry.title)
-        event.add("location", entry.location)
-        if entry.description:
-            event.add("description", entry.description)
-        event.add("sequence", entry.sequence)
-        event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
-        calendar.add_component(event)
-    return calendar.to_ical()
-
-
-def _entry(target: ClassSession, series: ClassSeries, who: str, *, cancelled: bool) -> Entry:
-    details = [who]
-    if series.description:
-        details.append(series.description)
-    if target.state == SessionState.CANCELLED and target.cancel_reason:
-        details.append(f"Cancelled: {target.cancel_reason}")
+def _entry(
+    target: ClassSession,
+    series: ClassSeries,
+    *,
+    cancelled: bool,
+    trainer: str | None = None,
+    places: tuple[int, int] | None = None,
+) -> Entry:
+    booked, capacity = places or (None, None)
     return Entry(
         uid=session_uid(target.id),
         title=series.title,
         start=target.starts_at,
         end=target.ends_at,
         location=target.location,
-        description="\n".join(details),
+        description=series.description or "",
         cancelled=cancelled,
         # A cancelled booking of a session that goes on is a change of the client's copy.
         sequence=target.version
         + (1 if cancelled and target.state == SessionState.SCHEDULED else 0),
+        trainer=trainer,
+        booked=booked,
+        capacity=capacity,
+        cancel_reason=(target.cancel_reason if target.state == SessionState.CANCELLED else None),
     )
 
 
@@ -104,8 +91,8 @@ async def client_entries(session: AsyncSession, user_id: int, *, now: dt.datetim
         _entry(
             target,
             series,
-            f"With {trainer_name}.",
             cancelled=state == BookingState.CANCELLED or target.state == SessionState.CANCELLED,
+            trainer=trainer_name,
         )
         for state, target, series, trainer_name in rows
     ]
@@ -127,8 +114,8 @@ async def trainer_entries(session: AsyncSession, trainer: User, *, now: dt.datet
         _entry(
             target,
             series,
-            f"{target.booked_count} of {target.capacity} places booked.",
             cancelled=target.state == SessionState.CANCELLED,
+            places=(target.booked_count, target.capacity),
         )
         for target, series in rows
     ]

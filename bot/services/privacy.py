@@ -49,7 +49,8 @@ def _row(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> dict[str, Any]:
-    """Everything the bot holds about the user, as plain JSON-ready data."""
+    """Everything the bot holds about the user, as plain JSON-ready data under stable English
+    keys (what each part means is said in the reader's language by bot/views/privacy.py)."""
     user = await session.get(User, user_id)
     bookings = (
         await session.execute(
@@ -67,7 +68,6 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
 
     return {
         "exported_at": now.isoformat(),
-        "about": "Everything this bot stores about you. Times are in UTC.",
         "profile": _row(user, skip=("draft", "awaiting_input")),
         "bookings": [
             {**_row(b, skip=("user_id",)), "class": title, "starts_at": starts.isoformat()}
@@ -107,10 +107,7 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
             )
         )
         if teaching:
-            raise InvalidInput(
-                "You still run classes. End them in /myclasses (or ask an admin to take them "
-                "over) before deleting your account."
-            )
+            raise InvalidInput("account_still_teaching")
     # A stand-in with an id no Telegram user can have keeps the bookings counted.
     stand_in = -(10**12 + secrets.randbelow(10**12))
     session.add(

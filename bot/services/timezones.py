@@ -287,13 +287,18 @@ def likely_timezones(language_code: str | None, default_zone: str) -> list[str]:
     return zones[:MAX_CHOICES]
 
 
-def zone_label(zone: str, now: dt.datetime) -> str:
-    """A short button label: the place and its current local time, e.g. "Berlin · 18:05"."""
-    local = now.astimezone(ZoneInfo(zone))
-    place = zone.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{place} · {local:%H:%M}"
+def place_name(zone: str) -> str:
+    """The place a zone is named after, as tzdata spells it: "New York" for America/New_York."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+def utc_offset(zone: str, now: dt.datetime) -> dt.timedelta:
+    """How far the wall clock of `zone` is ahead of UTC at `now` (negative: behind)."""
+    return now.astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta(0)
+
+
+# TODO(i18n): an English-only leftover for handlers/newclass.py (group "classes"), which
+# should call bot.views.timezones.describe_zone(t, zone, now); removed once it does.
 def describe_zone(zone: str, now: dt.datetime) -> str:
     """A full description for messages, e.g. "Europe/Berlin (UTC+01:00, now 18:05)"."""
     local = now.astimezone(ZoneInfo(zone))

@@ -56,7 +56,7 @@ async def require_user(session: AsyncSession, user_id: int) -> User:
     """Return the user, or raise NotFound asking them to press /start first."""
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound("I don't know you yet. Send /start to begin.")
+        raise NotFound("user_unknown")
     return user
 
 
@@ -233,7 +233,7 @@ async def end_pending(session: AsyncSession, user_id: int, *, now: dt.datetime) 
 async def set_timezone(session: AsyncSession, user_id: int, zone: str, *, now: dt.datetime) -> User:
     """Save the user's IANA time zone; this completes onboarding if it was the last question."""
     if not is_valid_timezone(zone):
-        raise InvalidInput(f"{zone} is not a time zone I know.")
+        raise InvalidInput("timezone_unknown", zone=zone)
     user = await require_user(session, user_id)
     user.timezone = zone
     user.awaiting_input = None
@@ -270,11 +270,11 @@ async def set_checkin_choices(
     user = await require_user(session, user_id)
     if weekday is not None:
         if not 0 <= weekday <= 6:
-            raise InvalidInput("Weekdays go from Monday to Sunday.")
+            raise InvalidInput("weekday_invalid", weekday=weekday)
         user.checkin_weekday = weekday
     if hour is not None:
         if not 0 <= hour <= 23:
-            raise InvalidInput("The hour must be from 0 to 23.")
+            raise InvalidInput("hour_invalid", hour=hour)
         user.checkin_hour = hour
     if trainer_sees is not None:
         if user.trainer_sees_checkins and not trainer_sees:
@@ -304,16 +304,10 @@ async def find_user(session: AsyncSession, reference: str) -> User | None:
 async def _staff_target(session: AsyncSession, reference: str) -> User:
     reference = reference.strip()
     if not (reference.isdigit() or (reference.startswith("@") and len(reference) > 1)):
-        raise InvalidInput(
-            f"{reference!r} is not a user id. Use the number shown in their /settings, "
-            "or their @username."
-        )
+        raise InvalidInput("user_reference_invalid", reference=reference)
     user = await find_user(session, reference)
     if user is None:
-        raise NotFound(
-            f"{reference} hasn't started the bot yet. Ask them to open the bot and press "
-            "Start, then try again."
-        )
+        raise NotFound("user_not_started", reference=reference)
     return user
 
 
@@ -327,9 +321,7 @@ async def make_trainer(
     """
     user = await _staff_target(session, reference)
     if user.role == Role.ADMIN:
-        raise NotAllowed(
-            f"{user.full_name} is an admin and can already do everything a trainer can."
-        )
+        raise NotAllowed("trainer_is_admin", name=user.full_name)
     if user.role == Role.TRAINER:
         return user, False
     user.role = Role.TRAINER
@@ -341,11 +333,9 @@ async def remove_trainer(session: AsyncSession, reference: str, *, now: dt.datet
     """Take the trainer role back: the user becomes a client. Raises if they are not a trainer."""
     user = await _staff_target(session, reference)
     if user.role == Role.ADMIN:
-        raise NotAllowed(
-            f"{user.full_name} is an admin. Admins are set in ADMIN_IDS, not with /trainer."
-        )
+        raise NotAllowed("admin_not_removable", name=user.full_name)
     if user.role != Role.TRAINER:
-        raise InvalidInput(f"{user.full_name} is not a trainer.")
+        raise InvalidInput("not_a_trainer", name=user.full_name)
     user.role = Role.CLIENT
     user.updated_at = now
     return user

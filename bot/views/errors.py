@@ -20,6 +20,28 @@ MESSAGES: dict[str, str] = {
     #
     # ------------------------------------------------ people: users, roles, privacy
     "language_unknown": N_("I don't speak that language yet."),
+    "user_unknown": N_("I don't know you yet. Send /start to begin."),
+    "timezone_unknown": N_("{zone} is not a time zone I know."),
+    "weekday_invalid": N_("Weekdays go from Monday to Sunday."),
+    "hour_invalid": N_("The hour must be from 0 to 23."),
+    # Translators: {reference} is what an admin typed after /trainer add (or remove).
+    "user_reference_invalid": N_(
+        "'{reference}' is not a user id. Use the number shown in their /settings, or their "
+        "@username."
+    ),
+    "user_not_started": N_(
+        "{reference} hasn't started the bot yet. Ask them to open the bot and press Start, "
+        "then try again."
+    ),
+    "trainer_is_admin": N_("{name} is an admin and can already do everything a trainer can."),
+    "admin_not_removable": N_(
+        "{name} is an admin. Admins are set in ADMIN_IDS, not with /trainer."
+    ),
+    "not_a_trainer": N_("{name} is not a trainer."),
+    "account_still_teaching": N_(
+        "You still run classes. End them in /myclasses (or ask an admin to take them over) "
+        "before deleting your account."
+    ),
     #
     #
     # ------------------------------------------------ classes: series, sessions, bookings

@@ -319,7 +319,7 @@ async def test_a_deleted_trainer_is_nowhere(db, world):
         )
     assert any(f"Tip from your trainer {TESS.first_name}" in text for text in tip_texts)
 
-    with pytest.raises(InvalidInput, match="still run classes"):
+    with pytest.raises(InvalidInput, match="account_still_teaching"):
         async with db.transaction() as session:
             await privacy.delete_account(session, TESS.id, now=clock.now())
     async with db.transaction() as session:

@@ -298,6 +298,6 @@ async def test_export_and_delete_account(db):
     assert [u.first_name for u in stand_ins] == ["Deleted user"]
     assert untouched is not None
 
-    with pytest.raises(InvalidInput, match="still run classes"):
+    with pytest.raises(InvalidInput, match="account_still_teaching"):
         async with db.transaction() as session:
             await privacy.delete_account(session, 9, now=NOW)

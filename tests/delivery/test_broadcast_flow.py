@@ -148,6 +148,7 @@ async def test_trainers_without_classes_have_no_audience_and_clients_are_refused
     client = await onboarded("Cara")
     await admin.send(f"/trainer add {trainer.id}")
     await admin.expect("is now a trainer")
+    await trainer.expect("You're now a trainer")
 
     await trainer.send("/broadcast")
     await trainer.expect("You have no audience yet")

@@ -25,6 +25,7 @@ async def test_a_whole_session_at_debug_level_logs_no_token(onboarded, admin_id,
     client = await onboarded("Cara")
     await admin.send(f"/trainer add {client.id}")
     await admin.expect("is now a trainer")
+    await client.expect("You're now a trainer")
     await client.send("/settings")
     await client.expect("Your settings")
 

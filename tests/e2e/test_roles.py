@@ -59,6 +59,7 @@ async def test_help_for_a_trainer(onboarded, admin_id):
     trainer = await onboarded("Tess")
     await admin.send(f"/trainer add {trainer.id}")
     await admin.expect("is now a trainer")
+    await trainer.expect("You're now a trainer")
     await trainer.send("/help")
     text = (await trainer.expect("Here is what I can do for you")).text
     assert "/broadcast" in text
@@ -78,12 +79,16 @@ async def test_admin_adds_lists_and_removes_a_trainer(onboarded, admin_id, db, t
     await admin.send(f"/trainer add {tom.id}")
     await admin.expect(f"Tom Hill @tomhill ({tom.id}) is now a trainer.")
     assert await role_of(db, tom.id) == Role.TRAINER
+    # Tom is told, and where to start.
+    told = await tom.expect("You're now a trainer")
+    assert "/newclass" in told.text
     # The new trainer's menu is theirs alone.
     menus = await tg.commands()
     assert [c["command"] for c in menus[f"chat:{tom.id}"]] == TRAINER_MENU
 
     await admin.send("/trainer add @TomHill")
     await admin.expect("is already a trainer.")
+    await tom.expect_nothing()
 
     await admin.send("/trainer list")
     listing = await admin.expect("Admins")
@@ -93,6 +98,7 @@ async def test_admin_adds_lists_and_removes_a_trainer(onboarded, admin_id, db, t
     await admin.send("/trainer remove @tomhill")
     await admin.expect("is no longer a trainer.")
     assert await role_of(db, tom.id) == Role.CLIENT
+    await tom.expect("An admin has made you a client again")
     assert f"chat:{tom.id}" not in await tg.commands()
 
     await admin.send("/trainer list")
@@ -124,6 +130,7 @@ async def test_clients_and_trainers_are_refused_admin_commands(onboarded, admin_
     trainer = await onboarded("Tess")
     await admin.send(f"/trainer add {trainer.id}")
     await admin.expect("is now a trainer")
+    await trainer.expect("You're now a trainer")
 
     for person in (client, trainer):
         await person.send(f"/trainer add {person.id}")

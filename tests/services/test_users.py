@@ -151,3 +151,40 @@ async def test_trainer_role_changes(db):
     with pytest.raises(NotAllowed):
         async with db.transaction() as session:
             await users.remove_trainer(session, "9", now=NOW)
+
+
+async def refusal(coroutine_factory, db) -> str:
+    """The English sentence a person reads for the error the call raises."""
+    from bot.i18n import translator
+    from bot.services.errors import DomainError
+    from bot.views.errors import error_text
+
+    with pytest.raises(DomainError) as raised:
+        async with db.transaction() as session:
+            await coroutine_factory(session)
+    return error_text(translator("en"), raised.value)
+
+
+async def test_every_refusal_reads_as_a_sentence_with_its_details(db):
+    await register(db, 1, first_name="Tess", username="tess")
+    await register(db, 9, first_name="Ada", admin_ids={9})
+    cases = [
+        (lambda s: users.require_user(s, 404), "I don't know you yet. Send /start to begin."),
+        (
+            lambda s: users.set_timezone(s, 1, "Mars/Olympus", now=NOW),
+            "Mars/Olympus is not a time zone I know.",
+        ),
+        (
+            lambda s: users.set_checkin_choices(s, 1, weekday=7, now=NOW),
+            "Weekdays go from Monday to Sunday.",
+        ),
+        (lambda s: users.set_checkin_choices(s, 1, hour=24, now=NOW), "from 0 to 23"),
+        (lambda s: users.make_trainer(s, "tess", now=NOW), "'tess' is not a user id."),
+        (lambda s: users.make_trainer(s, "@nobody", now=NOW), "@nobody hasn't started the bot"),
+        (lambda s: users.make_trainer(s, "9", now=NOW), "Ada is an admin and can already"),
+        (lambda s: users.remove_trainer(s, "9", now=NOW), "Ada is an admin. Admins are set in"),
+        (lambda s: users.remove_trainer(s, "1", now=NOW), "Tess is not a trainer."),
+        (lambda s: users.set_language(s, 1, "xx", now=NOW), "I don't speak that language yet."),
+    ]
+    for call, expected in cases:
+        assert expected in await refusal(call, db)

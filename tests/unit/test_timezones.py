@@ -6,12 +6,11 @@ import datetime as dt
 
 import pytest
 
-from bot.services.timezones import (
-    describe_zone,
-    likely_timezones,
-    resolve_timezone,
-    zone_label,
-)
+from bot.i18n import translator
+from bot.services.timezones import likely_timezones, resolve_timezone
+from bot.views.timezones import describe_zone, zone_label
+
+EN, DE, RU = translator("en"), translator("de"), translator("ru")
 
 
 @pytest.mark.parametrize(
@@ -74,7 +73,18 @@ def test_likely_zones_follow_the_language_and_end_with_the_default():
 def test_labels_show_local_time_across_daylight_saving():
     winter = dt.datetime(2026, 1, 15, 17, 0, tzinfo=dt.UTC)
     summer = dt.datetime(2026, 7, 15, 16, 0, tzinfo=dt.UTC)
-    assert zone_label("Europe/Berlin", winter) == "Berlin · 18:00"
-    assert zone_label("Europe/Berlin", summer) == "Berlin · 18:00"
-    assert zone_label("America/New_York", winter) == "New York · 12:00"
-    assert describe_zone("Asia/Kolkata", winter) == "Asia/Kolkata (UTC+05:30, now 22:30)"
+    assert zone_label(EN, "Europe/Berlin", winter) == "Berlin · 18:00"
+    assert zone_label(EN, "Europe/Berlin", summer) == "Berlin · 18:00"
+    assert zone_label(EN, "America/New_York", winter) == "New York · 12:00"
+    assert describe_zone(EN, "Asia/Kolkata", winter) == "Asia/Kolkata (UTC+05:30, now 22:30)"
+    assert describe_zone(EN, "America/St_Johns", winter).startswith(
+        "America/St_Johns (UTC-03:30, now 13:30)"
+    )
+
+
+def test_places_on_zone_buttons_are_named_in_the_readers_language():
+    winter = dt.datetime(2026, 1, 15, 17, 0, tzinfo=dt.UTC)
+    assert zone_label(DE, "Europe/Vienna", winter) == "Wien · 18:00"
+    assert zone_label(RU, "America/New_York", winter) == "Нью-Йорк · 12:00"
+    # A zone without a city keeps its own name.
+    assert zone_label(DE, "UTC", winter) == "UTC · 17:00"
