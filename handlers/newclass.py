@@ -349,7 +349,9 @@ def _check_first(t: Translator, day: dt.date, draft: dict[str, Any], now: dt.dat
     if day < _today(draft, now):
         raise InvalidInput("date_past")
     if draft.get("kind") == "weekly" and day.weekday() not in draft.get("weekdays", []):
-        raise InvalidInput("first_date_not_on", weekdays=weekday_names(t, draft["weekdays"]))
+        raise InvalidInput(
+            "first_date_not_on", weekdays=weekday_names(t, draft.get("weekdays", []))
+        )
     if draft.get("last") and day > dt.date.fromisoformat(draft["last"]):
         draft["last"] = None
     return day.isoformat()

@@ -17,6 +17,11 @@ from bot.views.notices import Reader, Rendered, rendered, template, when
 BOOKING = "bk"
 
 
+def _class(params: dict[str, Any]) -> dict[str, str]:
+    """The class a message is about, as placeholders: its title and trainer (escaped)."""
+    return {"title": escape(params["title"]), "trainer": escape(params["trainer"])}
+
+
 @template("reminder")
 def reminder(reader: Reader, params: dict[str, Any]) -> Rendered:
     """The reminder before a booked class, with I'll be there / Can't make it.
@@ -27,8 +32,7 @@ def reminder(reader: Reader, params: dict[str, Any]) -> Rendered:
     start = when(params, "starts_at")
     text = t._(
         "⏰ Reminder: <b>{title}</b> with {trainer} {when} ({duration}).\n📍 {location}",
-        title=escape(params["title"]),
-        trainer=escape(params["trainer"]),
+        **_class(params),
         when=relative_day(t, start, reader.timezone, reader.now),
         duration=duration(t, params["minutes"]),
         location=escape(params["location"]),
@@ -52,8 +56,7 @@ def promoted(reader: Reader, params: dict[str, Any]) -> Rendered:
     text = t._(
         "🎉 You're in! A place opened up in <b>{title}</b> with {trainer} {when} "
         "({location}).\n\nCan't come after all? Give the place back so the next person gets it.",
-        title=escape(params["title"]),
-        trainer=escape(params["trainer"]),
+        **_class(params),
         when=relative_day(t, when(params, "starts_at"), reader.timezone, reader.now),
         location=escape(params["location"]),
     )
@@ -71,8 +74,7 @@ def session_cancelled(reader: Reader, params: dict[str, Any]) -> Rendered:
     t = reader.t
     head = t._(
         "❌ <b>{title}</b> with {trainer} on {when} is cancelled.",
-        title=escape(params["title"]),
-        trainer=escape(params["trainer"]),
+        **_class(params),
         when=short_when(t, when(params, "starts_at"), reader.timezone),
     )
     reason = params.get("reason") or (t._("This class has ended.") if params.get("ended") else "")
@@ -93,8 +95,7 @@ def session_moved(reader: Reader, params: dict[str, Any]) -> Rendered:
     t, zone = reader.t, reader.timezone
     text = t._(
         "🔄 <b>{title}</b> with {trainer} has moved: it is now on {when} (it was {was}).",
-        title=escape(params["title"]),
-        trainer=escape(params["trainer"]),
+        **_class(params),
         when=long_when(t, when(params, "starts_at"), zone, params["minutes"]),
         was=short_when(t, when(params, "was"), zone),
     )
@@ -110,8 +111,7 @@ def session_relocated(reader: Reader, params: dict[str, Any]) -> Rendered:
     t = reader.t
     text = t._(
         "📍 <b>{title}</b> with {trainer} on {when} now takes place at: {location}.",
-        title=escape(params["title"]),
-        trainer=escape(params["trainer"]),
+        **_class(params),
         when=short_when(t, when(params, "starts_at"), reader.timezone),
         location=escape(params["location"]),
     )
