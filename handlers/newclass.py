@@ -55,7 +55,7 @@ STEPS = (
 DURATIONS = (30, 45, 60, 75, 90)
 CAPACITIES = (6, 8, 10, 12, 15, 20)
 LATE_WINDOWS = (0, 60, 120, 720, 1440)
-# Translators: buttons naming what of a new class to change before saving it.
+# The buttons naming what of a new class to change before saving it.
 FIELD_NAMES = {
     "title": N_("Title"),
     "description": N_("Description"),

@@ -167,7 +167,7 @@ def check_spec(spec: SeriesSpec, *, today: dt.date) -> None:
     if not 0 <= spec.late_cancel_minutes <= MAX_LATE_CANCEL:
         raise InvalidInput("late_window_out_of_range")
     if any(not 0 <= day <= 6 for day in spec.weekdays):
-        raise InvalidInput("weekday_invalid")
+        raise InvalidInput("class_weekday_invalid")
     if spec.first_date < today:
         raise InvalidInput("first_date_past")
     if spec.weekdays and spec.first_date.weekday() not in spec.weekdays:

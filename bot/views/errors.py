@@ -57,7 +57,7 @@ MESSAGES: dict[str, str] = {
     "duration_out_of_range": N_("A class lasts {low} to {high} minutes."),
     "capacity_out_of_range": N_("The capacity must be from {low} to {high}."),
     "late_window_out_of_range": N_("The late-cancel window must be between none and 7 days."),
-    "weekday_invalid": N_("Weekdays go from Monday to Sunday."),
+    "class_weekday_invalid": N_("Weekdays go from Monday to Sunday."),
     "no_weekday_chosen": N_("Please choose at least one weekday."),
     "first_date_past": N_("The first date is in the past. Please pick today or a later day."),
     "date_past": N_("That date is in the past. Please pick today or a later day."),

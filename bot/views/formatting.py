@@ -59,7 +59,7 @@ def wall_time(t: Translator, at: dt.time) -> str:
 
 def percent(t: Translator, part: int, whole: int) -> str:
     """`part` of `whole` as a whole percentage in the reader's notation: "75%", "75 %"."""
-    return format_percent(round(part / whole, 2) if whole else 0, locale=t.locale)
+    return format_percent(part / whole if whole else 0, locale=t.locale)
 
 
 def capitalised(text: str) -> str:
