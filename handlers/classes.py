@@ -70,8 +70,7 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
     for info in shown:
         state = mine.get(info.session.id)
         lines.append(listing_line(t, info, zone, state))
-        marker = {BookingState.CONFIRMED: "✅ ", BookingState.WAITLISTED: "⏳ "}.get(state, "")
-        label = session_button_label(t, info, zone, marker)
+        label = session_button_label(t, info, zone, state)
         buttons.append([button(label, pack(LIST, "s", info.session.id))])
     navigation = []
     if page > 0:

@@ -24,6 +24,7 @@ from bot.views.formatting import (
     percent,
     places,
     session_line,
+    session_title,
     short_when,
     wall_time,
     weekdays_text,
@@ -53,11 +54,7 @@ def cancelled_reason(t: Translator, info: SessionInfo) -> str | None:
 def session_details(t: Translator, info: SessionInfo, zone: str) -> str:
     """A session's title, time in `zone`, place and description (HTML)."""
     lines = [
-        t._(
-            "<b>{title}</b> with {trainer}",
-            title=escape(info.series.title),
-            trainer=escape(info.trainer.first_name),
-        ),
+        session_title(t, info),
         f"🗓 {long_when(t, info.session.starts_at, zone, info.session.duration_minutes)}",
         f"📍 {escape(info.session.location)}",
     ]
@@ -85,23 +82,24 @@ def late_cancel_note(t: Translator, series: ClassSeries) -> str | None:
     )
 
 
+# How a client's list marks the sessions they have a place in, or wait for.
+_MARKERS = {BookingState.CONFIRMED: "✅ ", BookingState.WAITLISTED: "⏳ "}
+
+
 def listing_line(
     t: Translator, info: SessionInfo, zone: str, booking: BookingState | None = None
 ) -> str:
     """A session in a client's list, marked ✅ when they have a place and ⏳ when waiting."""
-    line = session_line(t, info, zone)
-    if booking == BookingState.CONFIRMED:
-        return f"✅ {line}"
-    if booking == BookingState.WAITLISTED:
-        return f"⏳ {line}"
-    return line
+    return _MARKERS.get(booking, "") + session_line(t, info, zone)
 
 
-def session_button_label(t: Translator, info: SessionInfo, zone: str, marker: str = "") -> str:
-    """A button naming a session: "✅ Mon 30 Nov · 18:00 Back care" (cut to fit)."""
-    return f"{marker}{short_when(t, info.session.starts_at, zone)} {info.series.title}"[
-        :BUTTON_LENGTH
-    ]
+def session_button_label(
+    t: Translator, info: SessionInfo, zone: str, booking: BookingState | None = None
+) -> str:
+    """A button naming a session: "✅ Mon 30 Nov · 18:00 Back care" (cut to fit), marked as
+    in `listing_line`."""
+    label = f"{short_when(t, info.session.starts_at, zone)} {info.series.title}"
+    return (_MARKERS.get(booking, "") + label)[:BUTTON_LENGTH]
 
 
 def booked_of_capacity(t: Translator, info: SessionInfo) -> str:
