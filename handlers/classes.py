@@ -12,16 +12,23 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.models import BookingState, SessionState
 from bot.services import bookings, classes
+from bot.views.bookings import BOOKING
 from bot.views.callbacks import pack, pattern, stale_button, unpack
-from bot.views.formatting import duration, places, short_when, zone_of
+from bot.views.classes import (
+    LIST,
+    late_cancel_note,
+    listing_line,
+    places_line,
+    session_button_label,
+    session_details,
+)
+from bot.views.formatting import duration, short_when, zone_of
 from bot.views.keyboards import button, column
 from handlers import notices
 from handlers.guards import command, guard
 from handlers.myclasses import after_attendance
 from handlers.replies import answer_query, edit_or_send, respond
 
-LIST = "cl"
-BOOKING = notices.BOOKING
 PAGE_SIZE = 6
 DAYS = 14
 
@@ -31,8 +38,7 @@ def _zone(context: BotContext) -> str:
 
 
 async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
-    now = context.deps.clock.now()
-    zone = _zone(context)
+    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     async with context.deps.db.reading() as session:
         total = await classes.count_upcoming(session, now=now, days=DAYS)
         pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
@@ -41,48 +47,41 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
             session, now=now, days=DAYS, offset=page * PAGE_SIZE, limit=PAGE_SIZE
         )
         mine = {
-            b.info.session.id: b
+            b.info.session.id: b.booking.state
             for b in await bookings.upcoming_bookings(
                 session, context.actor.id, now=now, session_ids=[i.session.id for i in shown]
             )
         }
     if not shown:
         return (
-            "📅 There are no classes in the next two weeks yet. Please check again soon.",
+            t._("📅 There are no classes in the next two weeks yet. Please check again soon."),
             InlineKeyboardMarkup([]),
         )
-    lines = [f"📅 <b>Classes in the next {DAYS} days</b> (times in {escape(zone)})", ""]
+    lines = [
+        t.n_(
+            "📅 <b>Classes in the next {n} day</b> (times in {zone})",
+            "📅 <b>Classes in the next {n} days</b> (times in {zone})",
+            DAYS,
+            zone=escape(zone),
+        ),
+        "",
+    ]
     buttons = []
     for info in shown:
-        marker = ""
-        if info.session.id in mine:
-            marker = (
-                "✅ " if mine[info.session.id].booking.state == BookingState.CONFIRMED else "⏳ "
-            )
-        when = short_when(context.t, info.session.starts_at, zone)
-        lines.append(
-            f"{marker}{when} – "
-            f"<b>{escape(info.series.title)}</b> with {escape(info.trainer.first_name)} · "
-            f"{places(context.t, info)}"
-        )
-        buttons.append(
-            [
-                button(
-                    f"{marker}{when} {info.series.title}"[:60],
-                    pack(LIST, "s", info.session.id),
-                )
-            ]
-        )
+        state = mine.get(info.session.id)
+        lines.append(listing_line(t, info, zone, state))
+        label = session_button_label(t, info, zone, state)
+        buttons.append([button(label, pack(LIST, "s", info.session.id))])
     navigation = []
     if page > 0:
-        navigation.append(button("« Earlier", pack(LIST, "p", page - 1)))
+        navigation.append(button(t.p_("button", "« Earlier"), pack(LIST, "p", page - 1)))
     if page < pages - 1:
-        navigation.append(button("Later »", pack(LIST, "p", page + 1)))
+        navigation.append(button(t.p_("button", "Later »"), pack(LIST, "p", page + 1)))
     if navigation:
         buttons.append(navigation)
     if pages > 1:
-        lines.append(f"\nPage {page + 1} of {pages}.")
-    lines.append("Choose a class for details and booking.")
+        lines.append("\n" + t._("Page {page} of {pages}.", page=page + 1, pages=pages))
+    lines.append(t._("Choose a class for details and booking."))
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
@@ -99,8 +98,7 @@ async def _detail(
     if session is None:
         async with context.deps.db.reading() as reading:
             return await _detail(context, session_id, reading)
-    now = context.deps.clock.now()
-    zone = _zone(context)
+    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     info = await classes.session_info(session, session_id)
     mine = next(
         iter(
@@ -110,29 +108,35 @@ async def _detail(
         ),
         None,
     )
-    lines = [notices.session_info_text(info, zone)]
+    lines = [session_details(t, info, zone)]
     if info.session.state == SessionState.CANCELLED:
-        lines.append("\n❌ This session is cancelled.")
+        lines.append("\n" + t._("❌ This session is cancelled."))
     else:
-        lines.append(f"👥 {places(context.t, info).capitalize()} (of {info.session.capacity})")
-        if info.series.late_cancel_minutes:
-            lines.append(
-                f"Cancelling less than {duration(context.t, info.series.late_cancel_minutes)} "
-                "before the start counts as a late cancel."
-            )
+        lines.append(places_line(t, info))
+        note = late_cancel_note(t, info.series)
+        if note:
+            lines.append(note)
     rows = []
     if mine is not None and mine.booking.state == BookingState.CONFIRMED:
-        lines.append("\n✅ <b>You're booked.</b>")
+        lines.append("\n" + t._("✅ <b>You're booked.</b>"))
         if bookings.can_check_in(info, now):
-            rows.append(button("✋ I'm here", pack(BOOKING, "here", mine.booking.id)))
-        rows.append(button("Cancel my place", pack(BOOKING, "x", mine.booking.id)))
+            rows.append(
+                button(t.p_("button", "✋ I'm here"), pack(BOOKING, "here", mine.booking.id))
+            )
+        rows.append(button(t.p_("button", "Cancel my place"), pack(BOOKING, "x", mine.booking.id)))
     elif mine is not None:
-        lines.append(f"\n⏳ <b>You're #{mine.position} on the waitlist.</b>")
-        rows.append(button("Leave the waitlist", pack(BOOKING, "x", mine.booking.id)))
+        lines.append(
+            "\n" + t._("⏳ <b>You're #{position} on the waitlist.</b>", position=mine.position)
+        )
+        rows.append(
+            button(t.p_("button", "Leave the waitlist"), pack(BOOKING, "x", mine.booking.id))
+        )
     elif info.session.state == SessionState.SCHEDULED and info.session.starts_at > now:
-        label = "✅ Book" if info.spots_left else "⏳ Join the waitlist"
+        label = (
+            t.p_("button", "✅ Book") if info.spots_left else t.p_("button", "⏳ Join the waitlist")
+        )
         rows.append(button(label, pack(LIST, "b", session_id)))
-    rows.append(button("« All classes", pack(LIST, "p", 0)))
+    rows.append(button(t.p_("button", "« All classes"), pack(LIST, "p", 0)))
     return "\n".join(lines), column(*rows)
 
 
@@ -156,22 +160,23 @@ async def on_list_button(update: Update, context: BotContext) -> None:
 
 
 async def _book(update: Update, context: BotContext, session_id: int) -> None:
-    now = context.deps.clock.now()
-    zone = _zone(context)
+    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     async with context.deps.db.transaction() as session:
         result = await bookings.book(session, context.actor, session_id, now=now)
         text, keyboard = await _detail(context, session_id, session)
-    when = short_when(context.t, result.info.session.starts_at, zone)
-    notes = {
-        "confirmed": f"✅ Booked! See you on {when}.",
-        "waitlisted": (
-            f"⏳ The class is full, so you're #{result.position} on the waitlist. "
-            "I'll tell you as soon as a place opens up."
-        ),
-        "already_confirmed": "You're already booked for this class.",
-        "already_waitlisted": f"You're already on the waitlist (#{result.position}).",
-    }
-    note = notes[result.status]
+    if result.status == "confirmed":
+        when = short_when(t, result.info.session.starts_at, zone)
+        note = t._("✅ Booked! See you on {when}.", when=when)
+    elif result.status == "waitlisted":
+        note = t._(
+            "⏳ The class is full, so you're #{position} on the waitlist. I'll tell you as soon "
+            "as a place opens up.",
+            position=result.position,
+        )
+    elif result.status == "already_confirmed":
+        note = t._("You're already booked for this class.")
+    else:
+        note = t._("You're already on the waitlist (#{position}).", position=result.position)
     await answer_query(update, context, note)
     await edit_or_send(update, context, text, reply_markup=keyboard)
 
@@ -180,30 +185,45 @@ async def _book(update: Update, context: BotContext, session_id: int) -> None:
 
 
 async def _my_bookings(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
-    now = context.deps.clock.now()
-    zone = _zone(context)
+    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     async with context.deps.db.reading() as session:
         mine = await bookings.upcoming_bookings(session, context.actor.id, now=now)
     if not mine:
         return (
-            "You have no upcoming bookings. /classes shows what's on.",
+            t._("You have no upcoming bookings. /classes shows what's on."),
             InlineKeyboardMarkup([]),
         )
-    lines = [f"🗓 <b>Your upcoming classes</b> (times in {escape(zone)})", ""]
+    lines = [t._("🗓 <b>Your upcoming classes</b> (times in {zone})", zone=escape(zone)), ""]
     rows = []
     for item in mine:
-        when = short_when(context.t, item.info.session.starts_at, zone)
+        when = short_when(t, item.info.session.starts_at, zone)
         title = escape(item.info.series.title)
+        booking_id = item.booking.id
         if item.booking.state == BookingState.CONFIRMED:
-            lines.append(f"✅ {when} – <b>{title}</b>, {escape(item.info.session.location)}")
-            if bookings.can_check_in(item.info, now):
-                rows.append(
-                    button(f"✋ I'm here: {title}"[:60], pack(BOOKING, "here", item.booking.id))
+            lines.append(
+                t._(
+                    "✅ {when} – <b>{title}</b>, {location}",
+                    when=when,
+                    title=title,
+                    location=escape(item.info.session.location),
                 )
-            rows.append(button(f"Cancel {when}"[:60], pack(BOOKING, "x", item.booking.id)))
+            )
+            if bookings.can_check_in(item.info, now):
+                label = t.p_("button", "✋ I'm here: {title}", title=item.info.series.title)
+                rows.append(button(label[:60], pack(BOOKING, "here", booking_id)))
+            label = t.p_("button", "Cancel {when}", when=when)
+            rows.append(button(label[:60], pack(BOOKING, "x", booking_id)))
         else:
-            lines.append(f"⏳ {when} – <b>{title}</b>: #{item.position} on the waitlist")
-            rows.append(button(f"Leave waitlist {when}"[:60], pack(BOOKING, "x", item.booking.id)))
+            lines.append(
+                t._(
+                    "⏳ {when} – <b>{title}</b>: #{position} on the waitlist",
+                    when=when,
+                    title=title,
+                    position=item.position,
+                )
+            )
+            label = t.p_("button", "Leave waitlist {when}", when=when)
+            rows.append(button(label[:60], pack(BOOKING, "x", booking_id)))
     return "\n".join(lines), column(*rows)
 
 
@@ -213,9 +233,42 @@ async def show_my_bookings(update: Update, context: BotContext) -> None:
     await respond(update, context, text, reply_markup=keyboard)
 
 
+async def _ask_cancel(update: Update, context: BotContext, booking_id: int) -> None:
+    """Cancel (or leave the waitlist)? With the late-cancel warning when it applies."""
+    t = context.t
+    async with context.deps.db.reading() as session:
+        booking, info, late = await bookings.cancel_preview(
+            session, context.actor.id, booking_id, now=context.deps.clock.now()
+        )
+    title = escape(info.series.title)
+    when = short_when(t, info.session.starts_at, _zone(context))
+    if booking.state == BookingState.WAITLISTED:
+        question = t._("Leave the waitlist for <b>{title}</b> on {when}?", title=title, when=when)
+        yes = t.p_("button", "Yes, leave the waitlist")
+    else:
+        question = t._("Cancel your place in <b>{title}</b> on {when}?", title=title, when=when)
+        yes = t.p_("button", "Yes, cancel my place")
+    if late:
+        warning = t._(
+            "⚠️ It starts in less than {duration}, so this counts as a late cancel.",
+            duration=duration(t, info.series.late_cancel_minutes),
+        )
+        question = f"{question}\n\n{warning}"
+    await respond(
+        update,
+        context,
+        question,
+        reply_markup=column(
+            button(yes, pack(BOOKING, "xy", booking_id)),
+            button(t.p_("button", "Keep it"), pack(BOOKING, "keep", booking_id)),
+        ),
+    )
+
+
 @guard(private=True)
 async def on_booking_button(update: Update, context: BotContext) -> None:
     """Cancel (ask, then confirm), I'm here, I'll be there, and back to the list."""
+    t = context.t
     args = unpack(update.callback_query.data)[1:]
     if args == ["list"]:
         text, keyboard = await _my_bookings(context)
@@ -225,69 +278,41 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
         raise stale_button()
     action, booking_id = args[0], int(args[1])
     now = context.deps.clock.now()
-    zone = _zone(context)
     user_id = context.actor.id
     if action == "x":
-        async with context.deps.db.reading() as session:
-            booking, info, late = await bookings.cancel_preview(
-                session, user_id, booking_id, now=now
-            )
-        when = short_when(context.t, info.session.starts_at, zone)
-        if booking.state == BookingState.WAITLISTED:
-            question = f"Leave the waitlist for <b>{escape(info.series.title)}</b> on {when}?"
-            yes = "Yes, leave the waitlist"
-        else:
-            question = f"Cancel your place in <b>{escape(info.series.title)}</b> on {when}?"
-            yes = "Yes, cancel my place"
-        if late:
-            question += (
-                f"\n\n⚠️ It starts in less than "
-                f"{duration(context.t, info.series.late_cancel_minutes)}, so this counts as a "
-                "late cancel."
-            )
-        await respond(
-            update,
-            context,
-            question,
-            reply_markup=column(
-                button(yes, pack(BOOKING, "xy", booking_id)),
-                button("Keep it", pack(BOOKING, "keep", booking_id)),
-            ),
-        )
+        await _ask_cancel(update, context, booking_id)
     elif action == "xy":
         async with context.deps.db.transaction() as session:
             result = await bookings.cancel(session, user_id, booking_id, now=now)
-            await notices.tell_promoted(
-                session,
-                result.promotions,
-                default_zone=context.deps.settings.default_timezone,
-                now=now,
-            )
+            await notices.tell_promoted(session, result.promotions, now=now)
         if result.was_confirmed:
-            text = "Cancelled. Thanks for letting us know: your place goes to someone else."
+            text = t._("Cancelled. Thanks for letting us know: your place goes to someone else.")
         else:
-            text = "Done: you're off the waitlist."
+            text = t._("Done: you're off the waitlist.")
         if result.late:
-            text += "\nIt was recorded as a late cancel."
+            text += "\n" + t._("It was recorded as a late cancel.")
         await edit_or_send(update, context, text)
     elif action == "keep":
-        await edit_or_send(update, context, "Good: nothing changed. See you there!")
+        await edit_or_send(update, context, t._("Good: nothing changed. See you there!"))
     elif action == "here":
         async with context.deps.db.transaction() as session:
             info = await bookings.check_in(session, user_id, booking_id, now=now)
             await after_attendance(session, user_id, info.series.id, now=now)
-        await answer_query(update, context, "✋ Thanks, you're checked in!")
+        await answer_query(update, context, t._("✋ Thanks, you're checked in!"))
         await respond(
             update,
             context,
-            f"✋ Checked in for <b>{escape(info.series.title)}</b>. Enjoy the class!",
+            t._(
+                "✋ Checked in for <b>{title}</b>. Enjoy the class!",
+                title=escape(info.series.title),
+            ),
         )
     elif action == "ok":
         async with context.deps.db.reading() as session:
             booking, info, _ = await bookings.cancel_preview(session, user_id, booking_id, now=now)
         if booking.state != BookingState.CONFIRMED:
             raise stale_button()
-        await answer_query(update, context, "👍 Great, see you there!")
+        await answer_query(update, context, t._("👍 Great, see you there!"))
         await update.callback_query.edit_message_reply_markup(None)
     else:
         raise stale_button()

@@ -10,17 +10,26 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import N_, Translator
 from bot.models import Attendance, BookingState, Role, SessionState
 from bot.services import bookings, buddies, classes, outbox, progress, users
 from bot.services.errors import InvalidInput
 from bot.views.callbacks import pack, pattern, stale_button, unpack
+from bot.views.classes import (
+    class_attendance_line,
+    client_record_line,
+    roster_line,
+    series_line,
+    session_button_label,
+    session_state_line,
+    trainer_session_line,
+)
 from bot.views.errors import error_text
 from bot.views.formatting import (
-    count,
     duration,
     long_when,
-    places,
     short_when,
+    wall_time,
     weekdays_text,
     zone_of,
 )
@@ -32,59 +41,54 @@ from handlers.replies import answer_query, edit_or_send, respond
 PREFIX = "tc"
 AWAITING = "trainer"
 SESSIONS_SHOWN = 12
-FIELDS = {"time": "🕒 Time", "capacity": "👥 Capacity", "location": "📍 Location"}
+DAYS = 14
+# Translators: buttons that choose what of a session changes.
+FIELDS = {"time": N_("🕒 Time"), "capacity": N_("👥 Capacity"), "location": N_("📍 Location")}
 
 
 def _zone(context: BotContext) -> str:
     return zone_of(context.actor, context.deps.settings.default_timezone)
 
 
+def _home(t: Translator) -> InlineKeyboardMarkup:
+    return column(button(t.p_("button", "« My classes"), pack(PREFIX, "home", 0)))
+
+
+def _back_to_session(t: Translator, session_id: int) -> InlineKeyboardMarkup:
+    return column(button(t.p_("button", "« Session"), pack(PREFIX, "s", session_id)))
+
+
 async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
-    now = context.deps.clock.now()
-    zone = _zone(context)
+    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     async with context.deps.db.reading() as session:
         series_list = await classes.trainer_series(session, context.actor.id)
         upcoming = await classes.upcoming(
-            session, now=now, days=14, trainer_id=context.actor.id, include_cancelled=True
+            session, now=now, days=DAYS, trainer_id=context.actor.id, include_cancelled=True
         )
         rates = {s.id: await bookings.class_attendance(session, s.id) for s in series_list}
     if not series_list:
-        return "You have no classes yet. /newclass creates one.", InlineKeyboardMarkup([])
-    lines = ["🏋️ <b>Your classes</b>", ""]
+        return t._("You have no classes yet. /newclass creates one."), InlineKeyboardMarkup([])
+    lines = [t._("🏋️ <b>Your classes</b>"), ""]
     rows = []
     for series in series_list:
-        attended, marked = rates[series.id]
-        rate = (
-            f" · attendance {round(100 * attended / marked)}% ({attended}/{marked})"
-            if marked
-            else ""
-        )
-        lines.append(
-            f"• <b>{escape(series.title)}</b> – {weekdays_text(context.t, series)} "
-            f"{series.start_time:%H:%M} ({escape(series.timezone)}), {series.capacity} places{rate}"
-        )
+        lines.append(series_line(t, series, *rates[series.id]))
         rows.append([button(f"⚙️ {series.title}"[:60], pack(PREFIX, "ser", series.id))])
-    lines += ["", f"<b>Next 14 days</b> (times in {escape(zone)})"]
+    lines += [
+        "",
+        t.n_(
+            "<b>Next {n} day</b> (times in {zone})",
+            "<b>Next {n} days</b> (times in {zone})",
+            DAYS,
+            zone=escape(zone),
+        ),
+    ]
     for info in upcoming[:SESSIONS_SHOWN]:
-        state = " ❌ cancelled" if info.session.state == SessionState.CANCELLED else ""
-        waiting = f", {info.waitlist} waiting" if info.waitlist else ""
-        lines.append(
-            f"{short_when(context.t, info.session.starts_at, zone)} · "
-            f"{escape(info.series.title)} · "
-            f"{info.session.booked_count}/{info.session.capacity} booked{waiting}{state}"
-        )
+        lines.append(trainer_session_line(t, info, zone))
         rows.append(
-            [
-                button(
-                    f"{short_when(context.t, info.session.starts_at, zone)} {info.series.title}"[
-                        :60
-                    ],
-                    pack(PREFIX, "s", info.session.id),
-                )
-            ]
+            [button(session_button_label(t, info, zone), pack(PREFIX, "s", info.session.id))]
         )
     if not upcoming:
-        lines.append("No sessions in the next two weeks.")
+        lines.append(t._("No sessions in the next two weeks."))
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -95,42 +99,20 @@ async def show_my_classes(update: Update, context: BotContext) -> None:
 
 
 async def _session_view(context: BotContext, session_id: int) -> tuple[str, InlineKeyboardMarkup]:
-    now = context.deps.clock.now()
-    zone = _zone(context)
+    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     async with context.deps.db.reading() as session:
         info, entries = await bookings.roster(session, context.actor, session_id)
     lines = [
         f"<b>{escape(info.series.title)}</b>",
-        f"🗓 {long_when(context.t, info.session.starts_at, zone, info.session.duration_minutes)}",
+        f"🗓 {long_when(t, info.session.starts_at, zone, info.session.duration_minutes)}",
         f"📍 {escape(info.session.location)}",
+        session_state_line(t, info),
+        "",
+        t._("<b>Roster</b>"),
     ]
-    if info.session.state == SessionState.CANCELLED:
-        reason = f": {escape(info.session.cancel_reason)}" if info.session.cancel_reason else ""
-        lines.append(f"❌ Cancelled{reason}")
-    else:
-        lines.append(
-            f"👥 {info.session.booked_count}/{info.session.capacity} booked · "
-            f"{places(context.t, info)}"
-        )
-    lines += ["", "<b>Roster</b>"]
-    marks = {Attendance.ATTENDED: " · ✅ attended", Attendance.NO_SHOW: " · ❌ no-show"}
-    for entry in entries:
-        name = escape(entry.user.full_name)
-        record = f" (came {entry.attended} of {entry.booked})" if entry.booked else ""
-        late_count = (
-            f", {entry.late_cancels} late cancel{'s' if entry.late_cancels != 1 else ''}"
-            if entry.late_cancels
-            else ""
-        )
-        if entry.booking.state == BookingState.CONFIRMED:
-            mark = marks.get(entry.booking.attendance, "") if entry.booking.attendance else ""
-            lines.append(f"✅ {name}{record}{late_count}{mark}")
-        elif entry.booking.state == BookingState.WAITLISTED:
-            lines.append(f"⏳ #{entry.position} {name}")
-        elif entry.booking.confirmed_at is not None:
-            lines.append(f"✖️ {name}: cancelled{' late' if entry.booking.late_cancel else ''}")
+    lines += [line for line in (roster_line(t, entry) for entry in entries) if line]
     if not entries:
-        lines.append("Nobody has booked yet.")
+        lines.append(t._("Nobody has booked yet."))
     rows = []
     upcoming = info.session.state == SessionState.SCHEDULED and info.session.starts_at > now
     markable = (
@@ -140,25 +122,30 @@ async def _session_view(context: BotContext, session_id: int) -> tuple[str, Inli
         <= info.session.ends_at + bookings.ATTENDANCE_EDITABLE
     )
     if markable:
-        rows.append(button("📋 Mark attendance", pack(PREFIX, "att", session_id)))
+        rows.append(button(t.p_("button", "📋 Mark attendance"), pack(PREFIX, "att", session_id)))
     if upcoming:
-        rows.append(button("✏️ Change", pack(PREFIX, "ch", session_id)))
-        rows.append(button("❌ Cancel this session", pack(PREFIX, "cx", session_id)))
-    rows.append(button("« My classes", pack(PREFIX, "home", 0)))
+        rows.append(button(t.p_("button", "✏️ Change"), pack(PREFIX, "ch", session_id)))
+        rows.append(
+            button(t.p_("button", "❌ Cancel this session"), pack(PREFIX, "cx", session_id))
+        )
+    rows.append(button(t.p_("button", "« My classes"), pack(PREFIX, "home", 0)))
     return "\n".join(lines), column(*rows)
 
 
 async def _attendance_view(
     context: BotContext, session_id: int
 ) -> tuple[str, InlineKeyboardMarkup]:
-    zone = _zone(context)
+    t = context.t
     async with context.deps.db.reading() as session:
         info, entries = await bookings.roster(session, context.actor, session_id)
     booked = [e for e in entries if e.booking.state == BookingState.CONFIRMED]
     lines = [
-        f"📋 <b>Attendance</b>: {escape(info.series.title)}, "
-        f"{short_when(context.t, info.session.starts_at, zone)}",
-        "Tap ✅ or ❌ for each person (you can change it for 48 hours).",
+        t._(
+            "📋 <b>Attendance</b>: {title}, {when}",
+            title=escape(info.series.title),
+            when=short_when(t, info.session.starts_at, _zone(context)),
+        ),
+        t._("Tap ✅ or ❌ for each person (you can change it for 48 hours)."),
         "",
     ]
     rows = []
@@ -178,12 +165,13 @@ async def _attendance_view(
             ]
         )
     if not booked:
-        lines.append("Nobody had a place in this session.")
-    rows.append([button("« Session", pack(PREFIX, "s", session_id))])
+        lines.append(t._("Nobody had a place in this session."))
+    rows.append([button(t.p_("button", "« Session"), pack(PREFIX, "s", session_id))])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 async def _series_view(context: BotContext, series_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    t = context.t
     async with context.deps.db.reading() as session:
         series = await classes.own_series(session, context.actor, series_id)
         attended, marked = await bookings.class_attendance(session, series_id)
@@ -192,42 +180,56 @@ async def _series_view(context: BotContext, series_id: int) -> tuple[str, Inline
         pairs, connected, answered = await buddies.community_stats(
             session, series_id, now=context.deps.clock.now()
         )
+    first = t.day_date_year(series.first_date)
     lines = [
         f"⚙️ <b>{escape(series.title)}</b>",
-        f"🗓 {weekdays_text(context.t, series)} at {series.start_time:%H:%M} "
-        f"({escape(series.timezone)}), "
-        f"{duration(context.t, series.duration_minutes)}",
-        f"📍 {escape(series.location)} · 👥 {series.capacity} places",
-        f"From {series.first_date:%d %b %Y}"
-        + (f" until {series.last_date:%d %b %Y}" if series.last_date else ", no end date"),
+        t._(
+            "🗓 {weekdays} at {time} ({zone}), {duration}",
+            weekdays=weekdays_text(t, series),
+            time=wall_time(t, series.start_time),
+            zone=escape(series.timezone),
+            duration=duration(t, series.duration_minutes),
+        ),
+        t.n_(
+            "📍 {location} · 👥 {n} place",
+            "📍 {location} · 👥 {n} places",
+            series.capacity,
+            location=escape(series.location),
+        ),
+        t._("From {first} until {last}", first=first, last=t.day_date_year(series.last_date))
+        if series.last_date
+        else t._("From {first}, no end date", first=first),
         "",
     ]
     if marked:
-        lines.append(
-            f"<b>Attendance</b>: {attended} of {marked} marked places "
-            f"({round(100 * attended / marked)}%)"
-        )
+        lines.append(class_attendance_line(t, attended, marked))
         ranking = sorted(per_client.items(), key=lambda item: (-item[1][0], item[0]))
         for user_id, (came, counted, late) in ranking[:15]:
-            name = escape(people[user_id].full_name) if user_id in people else str(user_id)
-            late_text = f", {late} late cancel{'s' if late != 1 else ''}" if late else ""
-            lines.append(f"• {name}: came {came} of {counted}{late_text}")
+            name = people[user_id].full_name if user_id in people else str(user_id)
+            lines.append(client_record_line(t, name, came, counted, late))
     else:
-        lines.append("No attendance marked yet.")
+        lines.append(t._("No attendance marked yet."))
     if pairs:
-        lines.append(
-            f"\n🤝 Buddies: {count(pairs, 'pair')} in 4 weeks; {connected} of "
-            f"{count(answered, 'answer')}: connected"
+        # Translators: how buddy pairs of this class went: {pairs} is e.g. "3 pairs";
+        # {connected} of the {n} answers to "Did you two connect?" said yes.
+        buddies_line = t.n_(
+            "🤝 Buddies: {pairs} in 4 weeks; {connected} of {n} answer: connected",
+            "🤝 Buddies: {pairs} in 4 weeks; {connected} of {n} answers: connected",
+            answered,
+            pairs=t.n_("{n} pair", "{n} pairs", pairs),
+            connected=connected,
         )
+        lines.append(f"\n{buddies_line}")
     return "\n".join(lines), column(
-        button("⏹ End this series", pack(PREFIX, "end", series_id)),
-        button("« My classes", pack(PREFIX, "home", 0)),
+        button(t.p_("button", "⏹ End this series"), pack(PREFIX, "end", series_id)),
+        button(t.p_("button", "« My classes"), pack(PREFIX, "home", 0)),
     )
 
 
 @guard(Role.TRAINER, private=True)
 async def on_button(update: Update, context: BotContext) -> None:
     """Every /myclasses button; each re-checks that the class is the trainer's own."""
+    t = context.t
     args = unpack(update.callback_query.data)[1:]
     if not args or not all(
         part.isdigit() or part in FIELDS or part in ("a", "n", "one", "all") for part in args[1:]
@@ -236,7 +238,6 @@ async def on_button(update: Update, context: BotContext) -> None:
     action, rest = args[0], args[1:]
     number = int(rest[0]) if rest and rest[0].isdigit() else 0
     now = context.deps.clock.now()
-    default_zone = context.deps.settings.default_timezone
     if action == "home":
         text, keyboard = await _overview(context)
     elif action == "s":
@@ -256,29 +257,31 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif action == "end":
         async with context.deps.db.reading() as session:
             series = await classes.own_series(session, context.actor, number)
-        text = (
-            f"End <b>{escape(series.title)}</b>? Upcoming sessions are cancelled and everyone "
-            "booked or waitlisted is told. Past sessions and attendance are kept."
+        text = t._(
+            "End <b>{title}</b>? Upcoming sessions are cancelled and everyone booked or "
+            "waitlisted is told. Past sessions and attendance are kept.",
+            title=escape(series.title),
         )
         keyboard = column(
-            button("Yes, end it", pack(PREFIX, "endy", number)),
-            button("No, keep it", pack(PREFIX, "ser", number)),
+            button(t.p_("button", "Yes, end it"), pack(PREFIX, "endy", number)),
+            button(t.p_("button", "No, keep it"), pack(PREFIX, "ser", number)),
         )
     elif action == "endy":
         async with context.deps.db.transaction() as session:
             affected = await classes.end_series(session, context.actor, number, now=now)
-            told = await notices.tell_cancelled(
-                session,
-                affected,
-                reason="This class has ended.",
-                default_zone=default_zone,
-                now=now,
-            )
-        text = (
-            f"⏹ The series has ended. {count(len(affected.sessions), 'upcoming session')} "
-            f"cancelled; {count(told, 'person', 'people')} will be told."
+            told = await notices.tell_cancelled(session, affected, reason=None, now=now)
+        # Translators: {sessions} is e.g. "16 upcoming sessions cancelled".
+        text = t.n_(
+            "⏹ The series has ended. {sessions}; {n} person will be told.",
+            "⏹ The series has ended. {sessions}; {n} people will be told.",
+            told,
+            sessions=t.n_(
+                "{n} upcoming session cancelled",
+                "{n} upcoming sessions cancelled",
+                len(affected.sessions),
+            ),
         )
-        keyboard = column(button("« My classes", pack(PREFIX, "home", 0)))
+        keyboard = _home(t)
     elif action == "cx":
         await _ask_cancel(update, context, number)
         return
@@ -288,28 +291,34 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif action == "cxr":
         reason = users.held_answer(context.pending, f"cancel:{number}")
         if reason is None:
-            text, keyboard = CLOSED, column(button("« Session", pack(PREFIX, "s", number)))
+            text, keyboard = t._(CLOSED), _back_to_session(t, number)
         else:
             await _cancel_session(update, context, number, reason)
             return
     elif action == "chy" and len(rest) == 3 and rest[1] in FIELDS:
         value = users.held_answer(context.pending, f"change:{number}:{rest[1]}:{rest[2]}")
         if value is None:
-            text, keyboard = CLOSED, column(button("« Session", pack(PREFIX, "s", number)))
+            text, keyboard = t._(CLOSED), _back_to_session(t, number)
         else:
             await _apply_change(update, context, number, rest[1], rest[2] == "all", value)
             return
     elif action == "ch":
-        text = "What should change?"
+        text = t._("What should change?")
         keyboard = grid(
-            [button(label, pack(PREFIX, "chf", number, field)) for field, label in FIELDS.items()],
+            [
+                button(t._(label), pack(PREFIX, "chf", number, field))
+                for field, label in FIELDS.items()
+            ],
             per_row=3,
         )
     elif action == "chf" and len(rest) == 2 and rest[1] in FIELDS:
-        text = "Only this session, or this and all following sessions of the class?"
+        text = t._("Only this session, or this and all following sessions of the class?")
         keyboard = column(
-            button("This session", pack(PREFIX, "chs", number, rest[1], "one")),
-            button("This and all following", pack(PREFIX, "chs", number, rest[1], "all")),
+            button(t.p_("button", "This session"), pack(PREFIX, "chs", number, rest[1], "one")),
+            button(
+                t.p_("button", "This and all following"),
+                pack(PREFIX, "chs", number, rest[1], "all"),
+            ),
         )
     elif action == "chs" and len(rest) == 3 and rest[1] in FIELDS:
         await _ask_change(update, context, number, rest[1], rest[2] == "all")
@@ -323,6 +332,7 @@ MAX_REASON = 300
 
 
 async def _ask_cancel(update: Update, context: BotContext, session_id: int) -> None:
+    t = context.t
     async with context.deps.db.transaction() as session:
         info = await bookings.session_belongs(session, context.actor, session_id)
         await users.await_input(
@@ -331,31 +341,55 @@ async def _ask_cancel(update: Update, context: BotContext, session_id: int) -> N
             f"{AWAITING}:cancel:{session_id}",
             now=context.deps.clock.now(),
         )
-    waiting = f" and {info.waitlist} on the waitlist" if info.waitlist else ""
+    title = escape(info.series.title)
+    when = short_when(t, info.session.starts_at, _zone(context))
+    booked = info.session.booked_count
+    if info.waitlist:
+        # Translators: {waiting} is e.g. "1 on the waitlist".
+        question = t.n_(
+            "Cancel <b>{title}</b> on {when}? {n} booked and {waiting} will be told.",
+            "Cancel <b>{title}</b> on {when}? {n} booked and {waiting} will be told.",
+            booked,
+            title=title,
+            when=when,
+            waiting=t.n_("{n} on the waitlist", "{n} on the waitlist", info.waitlist),
+        )
+    else:
+        question = t.n_(
+            "Cancel <b>{title}</b> on {when}? {n} booked will be told.",
+            "Cancel <b>{title}</b> on {when}? {n} booked will be told.",
+            booked,
+            title=title,
+            when=when,
+        )
+    ask = t._(
+        "Send the reason to pass on (you'll see it once more before anyone is told), or "
+        "cancel without one."
+    )
     await edit_or_send(
         update,
         context,
-        f"Cancel <b>{escape(info.series.title)}</b> on "
-        f"{short_when(context.t, info.session.starts_at, _zone(context))}? "
-        f"{info.session.booked_count} "
-        f"booked{waiting} will be told.\n\nSend the reason to pass on (you'll see it once "
-        "more before anyone is told), or cancel without one.",
+        f"{question}\n\n{ask}",
         reply_markup=column(
-            button("Cancel without a reason", pack(PREFIX, "cxy", session_id)),
-            button("Keep the session", pack(PREFIX, "s", session_id)),
+            button(t.p_("button", "Cancel without a reason"), pack(PREFIX, "cxy", session_id)),
+            button(t.p_("button", "Keep the session"), pack(PREFIX, "s", session_id)),
         ),
     )
 
 
 async def _confirm_cancel(update: Update, context: BotContext, session_id: int, typed: str) -> None:
     """A typed reason cancels nothing by itself: it is shown back with the consequence."""
+    t = context.t
     reason = " ".join(typed.split())
     if not reason or len(reason) > MAX_REASON:
         await respond(
             update,
             context,
-            f"⚠️ Please send a reason of 1 to {MAX_REASON} characters, or /cancel to keep "
-            "the session.",
+            t._(
+                "⚠️ Please send a reason of 1 to {limit} characters, or /cancel to keep the "
+                "session.",
+                limit=MAX_REASON,
+            ),
         )
         return
     async with context.deps.db.transaction() as session:
@@ -368,16 +402,24 @@ async def _confirm_cancel(update: Update, context: BotContext, session_id: int, 
             now=context.deps.clock.now(),
         )
     told = info.session.booked_count + info.waitlist
+    question = t.n_(
+        "Cancel <b>{title}</b> on {when} and tell {n} person, with your reason?",
+        "Cancel <b>{title}</b> on {when} and tell {n} people, with your reason?",
+        told,
+        title=escape(info.series.title),
+        when=short_when(t, info.session.starts_at, _zone(context)),
+    )
     await respond(
         update,
         context,
-        f"Cancel <b>{escape(info.series.title)}</b> on "
-        f"{short_when(context.t, info.session.starts_at, _zone(context))} and tell "
-        f"{count(told, 'person', 'people')}, with your reason?\n\n«{escape(reason)}»",
+        f"{question}\n\n«{escape(reason)}»",
         reply_markup=column(
-            button(f"❌ Yes, cancel and tell {told}", pack(PREFIX, "cxr", session_id)),
-            button("✏️ Write the reason again", pack(PREFIX, "cx", session_id)),
-            button("Keep the session", pack(PREFIX, "s", session_id)),
+            button(
+                t.p_("button", "❌ Yes, cancel and tell {n}", n=told),
+                pack(PREFIX, "cxr", session_id),
+            ),
+            button(t.p_("button", "✏️ Write the reason again"), pack(PREFIX, "cx", session_id)),
+            button(t.p_("button", "Keep the session"), pack(PREFIX, "s", session_id)),
         ),
     )
 
@@ -385,38 +427,48 @@ async def _confirm_cancel(update: Update, context: BotContext, session_id: int, 
 async def _cancel_session(
     update: Update, context: BotContext, session_id: int, reason: str | None
 ) -> None:
-    now = context.deps.clock.now()
+    t, now = context.t, context.deps.clock.now()
     async with context.deps.db.transaction() as session:
         affected = await classes.cancel_session(
             session, context.actor, session_id, reason=reason, now=now
         )
-        told = await notices.tell_cancelled(
-            session,
-            affected,
-            reason=reason,
-            default_zone=context.deps.settings.default_timezone,
-            now=now,
+        told = await notices.tell_cancelled(session, affected, reason=reason, now=now)
+    if reason:
+        text = t.n_(
+            "❌ Cancelled. {n} person is being told, with your reason.",
+            "❌ Cancelled. {n} people are being told, with your reason.",
+            told,
+        )
+    else:
+        text = t.n_(
+            "❌ Cancelled. {n} person is being told.",
+            "❌ Cancelled. {n} people are being told.",
+            told,
         )
     await answer_query(update, context)
-    await respond(
-        update,
-        context,
-        f"❌ Cancelled. {count(told, 'person is', 'people are')} being told"
-        + (", with your reason." if reason else "."),
-        reply_markup=column(button("« My classes", pack(PREFIX, "home", 0))),
-    )
+    await respond(update, context, text, reply_markup=_home(t))
 
 
 QUESTIONS = {
-    "time": "Send the new local start time (e.g. 17:30).",
-    "capacity": "Send the new number of places (1 to 500).",
-    "location": "Send the new location or online link.",
+    "time": N_(
+        "Send the new local start time (e.g. 17:30). You'll see the change once more before "
+        "anyone is told."
+    ),
+    "capacity": N_(
+        "Send the new number of places (1 to 500). You'll see the change once more before "
+        "anyone is told."
+    ),
+    "location": N_(
+        "Send the new location or online link. You'll see the change once more before anyone "
+        "is told."
+    ),
 }
 
 
 async def _ask_change(
     update: Update, context: BotContext, session_id: int, field: str, following: bool
 ) -> None:
+    t = context.t
     async with context.deps.db.transaction() as session:
         await bookings.session_belongs(session, context.actor, session_id)
         await users.await_input(
@@ -428,8 +480,10 @@ async def _ask_change(
     await edit_or_send(
         update,
         context,
-        QUESTIONS[field] + " You'll see the change once more before anyone is told.",
-        reply_markup=column(button("« Keep it as it is", pack(PREFIX, "s", session_id))),
+        t._(QUESTIONS[field]),
+        reply_markup=column(
+            button(t.p_("button", "« Keep it as it is"), pack(PREFIX, "s", session_id))
+        ),
     )
 
 
@@ -438,8 +492,78 @@ def _parse_change(field: str, text: str) -> str:
     if field == "time":
         return classes.parse_time(text).strftime("%H:%M")
     if field == "capacity":
-        return str(classes.parse_whole_number(text, low=1, high=500, what="number of places"))
+        return str(
+            classes.parse_whole_number(
+                text, low=classes.MIN_CAPACITY, high=classes.MAX_CAPACITY, what="places"
+            )
+        )
     return classes.check_location(text)
+
+
+def _change_question(
+    t: Translator,
+    info: classes.SessionInfo,
+    scope: bookings.ChangeScope,
+    *,
+    zone: str,
+    field: str,
+    following: bool,
+    value: str,
+) -> str:
+    """What a change would do, for the trainer to confirm."""
+    title = escape(info.series.title)
+    when = short_when(t, info.session.starts_at, zone)
+    if following and len(scope.sessions) > 1:
+        # Translators: the sessions a change applies to, e.g. "Back care from Mon 30 Nov ·
+        # 18:00 on (16 sessions)".
+        what = t.n_(
+            "<b>{title}</b> from {when} on ({n} session)",
+            "<b>{title}</b> from {when} on ({n} sessions)",
+            len(scope.sessions),
+            title=title,
+            when=when,
+        )
+    else:
+        what = t._("<b>{title}</b> on {when}", title=title, when=when)
+    booked = scope.booked_people
+    if field == "capacity":
+        question = t._("Set the places of {what} to {value}?", what=what, value=value)
+        if scope.waiting_people:
+            promote = t._("People on the waitlist get any new places and are told.")
+            question = f"{question} {promote}"
+        return question
+    if field == "time":
+        time = wall_time(t, dt.time.fromisoformat(value))
+        zone_name = escape(info.series.timezone)
+        if booked:
+            return t.n_(
+                "Move {what} to start at {time} ({zone}) and tell {n} booked person?",
+                "Move {what} to start at {time} ({zone}) and tell {n} booked people?",
+                booked,
+                what=what,
+                time=time,
+                zone=zone_name,
+            )
+        return t._(
+            "Move {what} to start at {time} ({zone}) (nobody is booked yet, so nobody needs "
+            "to be told)?",
+            what=what,
+            time=time,
+            zone=zone_name,
+        )
+    if booked:
+        question = t.n_(
+            "Move {what} to a new place and tell {n} booked person?",
+            "Move {what} to a new place and tell {n} booked people?",
+            booked,
+            what=what,
+        )
+    else:
+        question = t._(
+            "Move {what} to a new place (nobody is booked yet, so nobody needs to be told)?",
+            what=what,
+        )
+    return f"{question}\n\n📍 «{escape(value)}»"
 
 
 async def _confirm_change(
@@ -447,7 +571,7 @@ async def _confirm_change(
 ) -> None:
     """A typed new time, capacity or location changes nothing by itself: it is shown back
     with what it touches and who is told, for the trainer to confirm."""
-    now = context.deps.clock.now()
+    t, now = context.t, context.deps.clock.now()
     scope_key = "all" if following else "one"
     try:
         value = _parse_change(field, text)
@@ -469,41 +593,28 @@ async def _confirm_change(
         await respond(
             update,
             context,
-            f"⚠️ {escape(error_text(context.t, problem))}\n\nPlease send it again, or /cancel.",
+            t._(
+                "⚠️ {problem}\n\nPlease send it again, or /cancel.",
+                problem=escape(error_text(t, problem)),
+            ),
         )
         return
-    when = short_when(context.t, info.session.starts_at, _zone(context))
-    what = f"<b>{escape(info.series.title)}</b> on {when}"
-    if following and len(scope.sessions) > 1:
-        what = (
-            f"<b>{escape(info.series.title)}</b> from {when} on "
-            f"({count(len(scope.sessions), 'session')})"
-        )
-    booked = scope.booked_people
-    tell = (
-        f"and tell {count(booked, 'booked person', 'booked people')}"
-        if booked
-        else "(nobody is booked yet, so nobody needs to be told)"
+    question = _change_question(
+        t, info, scope, zone=_zone(context), field=field, following=following, value=value
     )
-    if field == "time":
-        question = f"Move {what} to start at {value} ({escape(info.series.timezone)}) {tell}?"
-    elif field == "location":
-        question = f"Move {what} to a new place {tell}?\n\n📍 «{escape(value)}»"
-    else:
-        promote = (
-            " People on the waitlist get any new places and are told."
-            if scope.waiting_people
-            else ""
-        )
-        question = f"Set the places of {what} to {value}?{promote}"
     await respond(
         update,
         context,
         question,
         reply_markup=column(
-            button("✅ Yes, change it", pack(PREFIX, "chy", session_id, field, scope_key)),
-            button("✏️ Send it again", pack(PREFIX, "chs", session_id, field, scope_key)),
-            button("« Keep it as it is", pack(PREFIX, "s", session_id)),
+            button(
+                t.p_("button", "✅ Yes, change it"),
+                pack(PREFIX, "chy", session_id, field, scope_key),
+            ),
+            button(
+                t.p_("button", "✏️ Send it again"), pack(PREFIX, "chs", session_id, field, scope_key)
+            ),
+            button(t.p_("button", "« Keep it as it is"), pack(PREFIX, "s", session_id)),
         ),
     )
 
@@ -511,14 +622,15 @@ async def _confirm_change(
 async def on_text(update: Update, context: BotContext, argument: str) -> None:
     """Typed answers: a cancellation reason, or a session's new time, capacity or location.
     Each is shown back for confirmation; nothing changes on the text alone."""
+    t = context.t
     text = update.effective_message.text
     parts = argument.split(":")
     if text is None:
-        await respond(update, context, "Please answer with text, or /cancel.")
+        await respond(update, context, t._("Please answer with text, or /cancel."))
         return
     if not context.actor.role.at_least(Role.TRAINER):
         await users_clear(context)
-        await respond(update, context, "Sorry, only trainers can do that.")
+        await respond(update, context, t._("Sorry, only trainers can do that."))
         return
     if parts[0] == "cancel" and len(parts) == 2 and parts[1].isdigit():
         await _confirm_cancel(update, context, int(parts[1]), text)
@@ -527,7 +639,7 @@ async def on_text(update: Update, context: BotContext, argument: str) -> None:
         await _confirm_change(update, context, int(parts[1]), parts[2], parts[3] == "all", text)
         return
     await users_clear(context)
-    await respond(update, context, "That question is no longer open. /myclasses starts again.")
+    await respond(update, context, t._("That question is no longer open. /myclasses starts again."))
 
 
 async def users_clear(context: BotContext) -> None:
@@ -536,27 +648,23 @@ async def users_clear(context: BotContext) -> None:
         await users.await_input(session, context.actor.id, None, now=context.deps.clock.now())
 
 
-CLOSED = "That confirmation has closed, so nothing was changed. Open the session to try again."
+CLOSED = N_("That confirmation has closed, so nothing was changed. Open the session to try again.")
 
 
 async def _apply_change(
     update: Update, context: BotContext, session_id: int, field: str, following: bool, text: str
 ) -> None:
-    now = context.deps.clock.now()
-    default_zone = context.deps.settings.default_timezone
-    scope = "this and the following sessions" if following else "this session"
+    t, now = context.t, context.deps.clock.now()
     try:
         async with context.deps.db.transaction() as session:
             if field == "capacity":
                 capacity = classes.parse_whole_number(
-                    text, low=1, high=500, what="number of places"
+                    text, low=classes.MIN_CAPACITY, high=classes.MAX_CAPACITY, what="places"
                 )
                 change = bookings.set_capacity_following if following else bookings.set_capacity
                 promotions = await change(session, context.actor, session_id, capacity, now=now)
-                await notices.tell_promoted(session, promotions, default_zone=default_zone, now=now)
-                done = f"👥 Capacity of {scope} is now {capacity}."
-                if promotions:
-                    done += f" {len(promotions)} from the waitlist got a place and are being told."
+                await notices.tell_promoted(session, promotions, now=now)
+                done = _capacity_done(t, following, capacity, len(promotions))
             elif field == "time":
                 new_time = classes.parse_time(text)
                 first = await classes.own_session(session, context.actor, session_id)
@@ -565,57 +673,96 @@ async def _apply_change(
                     if following
                     else [first]
                 )
-                before = {t.id: t.starts_at for t in targets}
+                before = {target.id: target.starts_at for target in targets}
                 affected = await classes.change_time(
                     session, context.actor, session_id, new_time, following=following, now=now
                 )
                 told = await notices.tell_changed(
-                    session,
-                    affected,
-                    change="time",
-                    before=before,
-                    default_zone=default_zone,
-                    now=now,
+                    session, affected, change="time", before=before, now=now
                 )
-                done = (
-                    f"🕒 {scope.capitalize()} now start{'' if following else 's'} at "
-                    f"{new_time:%H:%M}; {count(told, 'booked person is', 'booked people are')} "
-                    "being told."
-                )
+                done = _time_done(t, following, wall_time(t, new_time), told)
             else:
                 affected = await classes.change_location(
                     session, context.actor, session_id, text, following=following, now=now
                 )
                 told = await notices.tell_changed(
-                    session,
-                    affected,
-                    change="location",
-                    before={},
-                    default_zone=default_zone,
-                    now=now,
+                    session, affected, change="location", before={}, now=now
                 )
-                done = (
-                    f"📍 Location of {scope} changed; "
-                    f"{count(told, 'booked person is', 'booked people are')} being told."
-                )
+                done = _location_done(t, following, told)
     except InvalidInput as problem:
         scope_key = "all" if following else "one"
         await respond(
             update,
             context,
-            f"⚠️ {escape(error_text(context.t, problem))} Nothing was changed.",
+            t._(
+                "⚠️ {problem} Nothing was changed.",
+                problem=escape(error_text(t, problem)),
+            ),
             reply_markup=column(
-                button("✏️ Send it again", pack(PREFIX, "chs", session_id, field, scope_key)),
-                button("« Session", pack(PREFIX, "s", session_id)),
+                button(
+                    t.p_("button", "✏️ Send it again"),
+                    pack(PREFIX, "chs", session_id, field, scope_key),
+                ),
+                button(t.p_("button", "« Session"), pack(PREFIX, "s", session_id)),
             ),
         )
         return
     await answer_query(update, context)
-    await respond(
-        update,
-        context,
-        done,
-        reply_markup=column(button("« Session", pack(PREFIX, "s", session_id))),
+    await respond(update, context, done, reply_markup=_back_to_session(t, session_id))
+
+
+def _capacity_done(t: Translator, following: bool, capacity: int, promoted: int) -> str:
+    """What a capacity change did, and who got a place from the waitlist."""
+    if following:
+        done = t._(
+            "👥 Capacity of this and the following sessions is now {capacity}.",
+            capacity=capacity,
+        )
+    else:
+        done = t._("👥 Capacity of this session is now {capacity}.", capacity=capacity)
+    if promoted:
+        told = t.n_(
+            "{n} from the waitlist got a place and is being told.",
+            "{n} from the waitlist got a place and are being told.",
+            promoted,
+        )
+        done = f"{done} {told}"
+    return done
+
+
+def _time_done(t: Translator, following: bool, time: str, told: int) -> str:
+    """What a time change did, and how many are told."""
+    if following:
+        return t.n_(
+            "🕒 This and the following sessions now start at {time}; {n} booked person is "
+            "being told.",
+            "🕒 This and the following sessions now start at {time}; {n} booked people are "
+            "being told.",
+            told,
+            time=time,
+        )
+    return t.n_(
+        "🕒 This session now starts at {time}; {n} booked person is being told.",
+        "🕒 This session now starts at {time}; {n} booked people are being told.",
+        told,
+        time=time,
+    )
+
+
+def _location_done(t: Translator, following: bool, told: int) -> str:
+    """What a location change did, and how many are told."""
+    if following:
+        return t.n_(
+            "📍 Location of this and the following sessions changed; {n} booked person is "
+            "being told.",
+            "📍 Location of this and the following sessions changed; {n} booked people are "
+            "being told.",
+            told,
+        )
+    return t.n_(
+        "📍 Location of this session changed; {n} booked person is being told.",
+        "📍 Location of this session changed; {n} booked people are being told.",
+        told,
     )
 
 
@@ -639,4 +786,4 @@ def register(application: Application) -> None:
     """Add /myclasses, its buttons and typed answers."""
     application.add_handler(command("myclasses", show_my_classes))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
-    conversation.expect(AWAITING, on_text, reopen="/myclasses opens your classes again.")
+    conversation.expect(AWAITING, on_text, reopen=N_("/myclasses opens your classes again."))

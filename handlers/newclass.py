@@ -15,14 +15,21 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Role
 from bot.services import classes, users
 from bot.services.errors import InvalidInput
 from bot.services.timezones import describe_zone, resolve_timezone
 from bot.views.callbacks import pack, pattern, unpack
 from bot.views.errors import error_text
-from bot.views.formatting import WEEKDAYS, duration, zone_of
+from bot.views.formatting import (
+    day_label,
+    day_label_year,
+    duration,
+    wall_time,
+    weekday_names,
+    zone_of,
+)
 from bot.views.keyboards import button, column, grid
 from handlers import conversation
 from handlers.guards import command, guard
@@ -48,21 +55,24 @@ STEPS = (
 DURATIONS = (30, 45, 60, 75, 90)
 CAPACITIES = (6, 8, 10, 12, 15, 20)
 LATE_WINDOWS = (0, 60, 120, 720, 1440)
+# The buttons naming what of a new class to change before saving it.
 FIELD_NAMES = {
-    "title": "Title",
-    "description": "Description",
-    "kind": "Weekly or one-off",
-    "weekdays": "Weekdays",
-    "time": "Start time",
-    "duration": "Duration",
-    "capacity": "Places",
-    "location": "Location",
-    "zone": "Time zone",
-    "first": "First date",
-    "last": "Last date",
-    "late": "Late-cancel window",
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "kind": N_("Weekly or one-off"),
+    "weekdays": N_("Weekdays"),
+    "time": N_("Start time"),
+    "duration": N_("Duration"),
+    "capacity": N_("Places"),
+    "location": N_("Location"),
+    "zone": N_("Time zone"),
+    "first": N_("First date"),
+    "last": N_("Last date"),
+    "late": N_("Late-cancel window"),
 }
-LOST = "This class draft is gone (it was saved or cancelled). Send /newclass to start a new one."
+LOST = N_(
+    "This class draft is gone (it was saved or cancelled). Send /newclass to start a new one."
+)
 
 
 def _today(draft: dict[str, Any], now: dt.datetime) -> dt.date:
@@ -98,78 +108,80 @@ async def _save(context: BotContext, draft: dict[str, Any] | None, step: str | N
     context.actor = user
 
 
-def _date_label(day: dt.date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b}"
-
-
 def _question(
     t: Translator, step: str, draft: dict[str, Any], now: dt.datetime
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     if step == "title":
-        return "🆕 <b>New class</b>\n\nWhat is the class called? (e.g. <i>Back care</i>)", None
+        return t._("🆕 <b>New class</b>\n\nWhat is the class called? (e.g. <i>Back care</i>)"), None
     if step == "description":
         return (
-            "A short description for clients (what to expect, what to bring)? Or skip it.",
-            column(button("Skip", pack(PREFIX, "description", "skip"))),
+            t._("A short description for clients (what to expect, what to bring)? Or skip it."),
+            column(button(t.p_("button", "Skip"), pack(PREFIX, "description", "skip"))),
         )
     if step == "kind":
-        return "Is it a weekly class or a one-off session?", grid(
+        return t._("Is it a weekly class or a one-off session?"), grid(
             [
-                button("🔁 Weekly", pack(PREFIX, "kind", "weekly")),
-                button("1️⃣ One-off", pack(PREFIX, "kind", "once")),
+                button(t.p_("button", "🔁 Weekly"), pack(PREFIX, "kind", "weekly")),
+                button(t.p_("button", "1️⃣ One-off"), pack(PREFIX, "kind", "once")),
             ]
         )
     if step == "weekdays":
         chosen = set(draft.get("weekdays", []))
         days = [
-            button(("✅ " if day in chosen else "") + name, pack(PREFIX, "weekdays", day))
-            for day, name in enumerate(WEEKDAYS)
+            button(("✅ " if day in chosen else "") + t.weekday(day), pack(PREFIX, "weekdays", day))
+            for day in range(7)
         ]
         keyboard = grid(days, per_row=4).inline_keyboard
-        done = [[button("Done", pack(PREFIX, "weekdays", "done"))]]
+        done = [[button(t.p_("button", "Done"), pack(PREFIX, "weekdays", "done"))]]
         return (
-            "On which weekdays? Tap to choose one or more, then Done.",
+            t._("On which weekdays? Tap to choose one or more, then Done."),
             InlineKeyboardMarkup([*keyboard, *done]),
         )
     if step == "time":
-        return "At what local time does it start? (e.g. <i>18:00</i>)", None
+        return t._("At what local time does it start? (e.g. <i>18:00</i>)"), None
     if step == "duration":
-        return "How long is it? Choose, or send the minutes.", grid(
+        return t._("How long is it? Choose, or send the minutes."), grid(
             [button(duration(t, m), pack(PREFIX, "duration", m)) for m in DURATIONS],
             per_row=5,
         )
     if step == "capacity":
-        return "How many places? Choose, or send a number from 1 to 500.", grid(
-            [button(str(c), pack(PREFIX, "capacity", c)) for c in CAPACITIES], per_row=6
+        return t._("How many places? Choose, or send a number from 1 to 500."), grid(
+            [button(t.number(c), pack(PREFIX, "capacity", c)) for c in CAPACITIES], per_row=6
         )
     if step == "location":
-        return "Where does it take place? Send the address or room, or an online link.", None
+        return t._("Where does it take place? Send the address or room, or an online link."), None
     if step == "zone":
         return (
-            f"Which time zone are the class times in? It is set to "
-            f"<b>{escape(describe_zone(draft['zone'], now))}</b>.\n\nKeep it, or type "
-            "another city or zone name.",
-            column(button(f"Keep {draft['zone']}", pack(PREFIX, "zone", "keep"))),
+            t._(
+                "Which time zone are the class times in? It is set to <b>{zone}</b>.\n\n"
+                "Keep it, or type another city or zone name.",
+                zone=escape(describe_zone(draft["zone"], now)),
+            ),
+            column(
+                button(
+                    t.p_("button", "Keep {zone}", zone=draft["zone"]), pack(PREFIX, "zone", "keep")
+                )
+            ),
         )
     if step == "first":
         today = _today(draft, now)
         days = [today + dt.timedelta(days=n) for n in range(0, 21)]
         if draft.get("kind") == "weekly":
             days = [d for d in days if d.weekday() in draft.get("weekdays", [])]
-        choices = [button(_date_label(d), pack(PREFIX, "first", d.isoformat())) for d in days[:8]]
+        choices = [button(day_label(t, d), pack(PREFIX, "first", d.isoformat())) for d in days[:8]]
         return (
-            "On which date is the first session? Choose, or send a date like 2026-12-03.",
+            t._("On which date is the first session? Choose, or send a date like 2026-12-03."),
             grid(choices, per_row=4),
         )
     if step == "last":
         return (
-            "Is there a last date? Send it like 2027-03-31, or choose no end date.",
-            column(button("No end date", pack(PREFIX, "last", "none"))),
+            t._("Is there a last date? Send it like 2027-03-31, or choose no end date."),
+            column(button(t.p_("button", "No end date"), pack(PREFIX, "last", "none"))),
         )
     if step == "late":
-        labels = {0: "No window"} | {m: duration(t, m) for m in LATE_WINDOWS if m}
+        labels = {0: t.p_("button", "No window")} | {m: duration(t, m) for m in LATE_WINDOWS if m}
         return (
-            "Late cancels: cancelling within how long of the start counts as late?",
+            t._("Late cancels: cancelling within how long of the start counts as late?"),
             grid([button(labels[m], pack(PREFIX, "late", m)) for m in LATE_WINDOWS], per_row=5),
         )
     return _summary(t, draft)
@@ -177,35 +189,55 @@ def _question(
 
 def _summary(t: Translator, draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     first = dt.date.fromisoformat(draft["first"])
+    time = wall_time(t, dt.time.fromisoformat(draft["time"]))
+    zone, length = escape(draft["zone"]), duration(t, draft["duration"])
     if draft["kind"] == "weekly":
-        days = ", ".join(WEEKDAYS[d] for d in sorted(draft["weekdays"]))
-        when = f"weekly on {days} at {draft['time']}"
-        last = draft.get("last")
-        span = f"from {first:%d %b %Y} " + (
-            f"until {dt.date.fromisoformat(last):%d %b %Y}" if last else "with no end date"
+        when = t._(
+            "🗓 weekly on {weekdays} at {time} ({zone}), {duration}",
+            weekdays=weekday_names(t, draft["weekdays"]),
+            time=time,
+            zone=zone,
+            duration=length,
         )
+        last = draft.get("last")
+        if last:
+            span = t._(
+                "📆 from {first} until {last}",
+                first=t.day_date_year(first),
+                last=t.day_date_year(dt.date.fromisoformat(last)),
+            )
+        else:
+            span = t._("📆 from {first} with no end date", first=t.day_date_year(first))
     else:
-        when = f"once, on {_date_label(first)} {first.year} at {draft['time']}"
+        when = t._(
+            "🗓 once, on {date} at {time} ({zone}), {duration}",
+            date=day_label_year(t, first),
+            time=time,
+            zone=zone,
+            duration=length,
+        )
         span = ""
     late = draft["late"]
     lines = [
-        "📝 <b>Please check the new class</b>",
+        t._("📝 <b>Please check the new class</b>"),
         "",
         f"<b>{escape(draft['title'])}</b>",
     ]
     if draft.get("description"):
         lines.append(escape(draft["description"]))
     lines += [
-        f"🗓 {when} ({escape(draft['zone'])}), {duration(t, draft['duration'])}",
-        *([f"📆 {span}"] if span else []),
-        f"👥 {draft['capacity']} places",
+        when,
+        *([span] if span else []),
+        t.n_("👥 {n} place", "👥 {n} places", draft["capacity"]),
         f"📍 {escape(draft['location'])}",
-        "⏱ Late cancel: " + (f"within {duration(t, late)} of the start" if late else "no window"),
+        t._("⏱ Late cancel: within {duration} of the start", duration=duration(t, late))
+        if late
+        else t._("⏱ Late cancel: no window"),
     ]
     return "\n".join(lines), column(
-        button("✅ Confirm", pack(PREFIX, "summary", "ok")),
-        button("✏️ Change something", pack(PREFIX, "summary", "change")),
-        button("✖️ Cancel", pack(PREFIX, "summary", "cancel")),
+        button(t.p_("button", "✅ Confirm"), pack(PREFIX, "summary", "ok")),
+        button(t.p_("button", "✏️ Change something"), pack(PREFIX, "summary", "change")),
+        button(t.p_("button", "✖️ Cancel"), pack(PREFIX, "summary", "cancel")),
     )
 
 
@@ -221,15 +253,24 @@ async def start_new_class(update: Update, context: BotContext) -> None:
     """/newclass: begin the flow, or offer to continue a draft left unfinished."""
     draft = users.draft_of(context.actor, AWAITING)
     if draft and draft.get("_step") in STEPS:
-        title = draft.get("title")
-        named = f" (<b>{escape(title)}</b>)" if title else ""
+        t, title = context.t, draft.get("title")
+        if title:
+            question = t._(
+                "You have a new class in progress (<b>{title}</b>). Continue where you left off, "
+                "or start over?",
+                title=escape(title),
+            )
+        else:
+            question = t._(
+                "You have a new class in progress. Continue where you left off, or start over?"
+            )
         await respond(
             update,
             context,
-            f"You have a new class in progress{named}. Continue where you left off, or start over?",
+            question,
             reply_markup=column(
-                button("▶️ Continue", pack(PREFIX, "resume", "go")),
-                button("🆕 Start over", pack(PREFIX, "resume", "new")),
+                button(t.p_("button", "▶️ Continue"), pack(PREFIX, "resume", "go")),
+                button(t.p_("button", "🆕 Start over"), pack(PREFIX, "resume", "new")),
             ),
         )
         return
@@ -252,14 +293,15 @@ def _current(context: BotContext) -> tuple[str | None, dict[str, Any] | None]:
 
 async def on_text(update: Update, context: BotContext, step: str) -> None:
     """A typed answer to the current question."""
+    t = context.t
     draft = users.draft_of(context.actor, AWAITING) or {}
     text = update.effective_message.text
     if not draft or step not in STEPS:
         await _save(context, None, None)
-        await respond(update, context, LOST)
+        await respond(update, context, t._(LOST))
         return
     if text is None:
-        await _ask(update, context, step, draft, "Please answer with text (or the buttons).")
+        await _ask(update, context, step, draft, t._("Please answer with text (or the buttons)."))
         return
     now = context.deps.clock.now()
     try:
@@ -271,45 +313,45 @@ async def on_text(update: Update, context: BotContext, step: str) -> None:
             draft["time"] = classes.parse_time(text).strftime("%H:%M")
         elif step == "duration":
             draft["duration"] = classes.parse_whole_number(
-                text,
-                low=classes.MIN_DURATION,
-                high=classes.MAX_DURATION,
-                what="duration in minutes",
+                text, low=classes.MIN_DURATION, high=classes.MAX_DURATION, what="minutes"
             )
         elif step == "capacity":
             draft["capacity"] = classes.parse_whole_number(
-                text, low=classes.MIN_CAPACITY, high=classes.MAX_CAPACITY, what="number of places"
+                text, low=classes.MIN_CAPACITY, high=classes.MAX_CAPACITY, what="places"
             )
         elif step == "location":
             draft["location"] = classes.check_location(text)
         elif step == "zone":
             match = resolve_timezone(text[:80])
             if not match.zone:
-                raise InvalidInput(
-                    f"I couldn't find one time zone for “{text.strip()[:40]}”. Try a city "
-                    "such as Berlin or a zone name such as Europe/Berlin."
-                )
+                raise InvalidInput("class_zone_not_found", text=text.strip()[:40])
             draft["zone"] = match.zone
         elif step == "first":
             draft["first"] = _check_first(
-                classes.parse_date(text, today=_today(draft, now)), draft, now
+                t, classes.parse_date(text, today=_today(draft, now)), draft, now
             )
         elif step == "last":
             draft["last"] = _check_last(classes.parse_date(text, today=_today(draft, now)), draft)
         else:
-            raise InvalidInput("Please choose one of the buttons above.")
+            raise InvalidInput("choose_a_button")
     except InvalidInput as problem:
-        await _ask(update, context, step, draft, f"⚠️ {escape(error_text(context.t, problem))}")
+        await _ask(update, context, step, draft, _problem(t, problem))
         return
     await _ask(update, context, _next_step(step, draft), draft)
 
 
-def _check_first(day: dt.date, draft: dict[str, Any], now: dt.datetime) -> str:
+def _problem(t: Translator, problem: InvalidInput) -> str:
+    """A refused answer, as the note above the question asked again."""
+    return f"⚠️ {escape(error_text(t, problem))}"
+
+
+def _check_first(t: Translator, day: dt.date, draft: dict[str, Any], now: dt.datetime) -> str:
     if day < _today(draft, now):
-        raise InvalidInput("That date is in the past. Please pick today or a later day.")
+        raise InvalidInput("date_past")
     if draft.get("kind") == "weekly" and day.weekday() not in draft.get("weekdays", []):
-        chosen = ", ".join(WEEKDAYS[d] for d in sorted(draft.get("weekdays", [])))
-        raise InvalidInput(f"The first date must be one of the class's weekdays ({chosen}).")
+        raise InvalidInput(
+            "first_date_not_on", weekdays=weekday_names(t, draft.get("weekdays", []))
+        )
     if draft.get("last") and day > dt.date.fromisoformat(draft["last"]):
         draft["last"] = None
     return day.isoformat()
@@ -317,13 +359,14 @@ def _check_first(day: dt.date, draft: dict[str, Any], now: dt.datetime) -> str:
 
 def _check_last(day: dt.date, draft: dict[str, Any]) -> str:
     if day < dt.date.fromisoformat(draft["first"]):
-        raise InvalidInput("The last date is before the first date. Please pick a later one.")
+        raise InvalidInput("last_date_before_first")
     return day.isoformat()
 
 
 @guard(Role.TRAINER, private=True)
 async def on_button(update: Update, context: BotContext) -> None:
     """Every button of the flow; a button of an earlier question asks the current one again."""
+    t = context.t
     args = unpack(update.callback_query.data)[1:]
     step, draft = _current(context)
     if args[:1] == ["resume"]:
@@ -335,10 +378,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if step is None or not draft:
         await answer_query(update, context)
-        await edit_or_send(update, context, LOST)
+        await edit_or_send(update, context, t._(LOST))
         return
     if len(args) != 2:
-        await _ask(update, context, step, draft, "That button is no longer valid.")
+        await _ask(update, context, step, draft, t._("That button is no longer valid."))
         return
     asked, value = args
     now = context.deps.clock.now()
@@ -353,7 +396,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             context,
             step,
             draft,
-            "That question was answered already; here is the current one.",
+            t._("That question was answered already; here is the current one."),
         )
         return
     if step == "weekdays" and value != "done":
@@ -361,7 +404,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         chosen ^= {int(value)} if value.isdigit() and int(value) < 7 else set()
         draft["weekdays"] = sorted(chosen)
         await _save(context, draft, step)
-        text, keyboard = _question(context.t, step, draft, now)
+        text, keyboard = _question(t, step, draft, now)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     await answer_query(update, context)
@@ -369,15 +412,17 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _finish(update, context, draft, value)
         return
     try:
-        _apply_button(step, value, draft, now)
+        _apply_button(t, step, value, draft, now)
     except InvalidInput as problem:
-        await _ask(update, context, step, draft, f"⚠️ {escape(error_text(context.t, problem))}")
+        await _ask(update, context, step, draft, _problem(t, problem))
         return
     await update.callback_query.edit_message_reply_markup(None)
     await _ask(update, context, _next_step(step, draft), draft)
 
 
-def _apply_button(step: str, value: str, draft: dict[str, Any], now: dt.datetime) -> None:
+def _apply_button(
+    t: Translator, step: str, value: str, draft: dict[str, Any], now: dt.datetime
+) -> None:
     if step == "description" and value == "skip":
         draft["description"] = None
     elif step == "kind" and value in ("weekly", "once"):
@@ -390,7 +435,7 @@ def _apply_button(step: str, value: str, draft: dict[str, Any], now: dt.datetime
             draft.pop("first", None)
     elif step == "weekdays" and value == "done":
         if not draft.get("weekdays"):
-            raise InvalidInput("Please choose at least one weekday.")
+            raise InvalidInput("no_weekday_chosen")
         if (
             draft.get("first")
             and dt.date.fromisoformat(draft["first"]).weekday() not in draft["weekdays"]
@@ -407,34 +452,38 @@ def _apply_button(step: str, value: str, draft: dict[str, Any], now: dt.datetime
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
-            raise InvalidInput("That button is no longer valid.") from None
-        draft["first"] = _check_first(day, draft, now)
+            raise InvalidInput("button_expired") from None
+        draft["first"] = _check_first(t, day, draft, now)
     elif step == "last" and value == "none":
         draft["last"] = None
     elif step == "late" and value.isdigit() and int(value) in LATE_WINDOWS:
         draft["late"] = int(value)
     else:
-        raise InvalidInput("That button is no longer valid.")
+        raise InvalidInput("button_expired")
 
 
 async def _finish(update: Update, context: BotContext, draft: dict[str, Any], value: str) -> None:
+    t = context.t
     if value == "cancel":
         await _save(context, None, None)
         await update.callback_query.edit_message_reply_markup(None)
-        await respond(update, context, "Cancelled: nothing was saved.")
+        await respond(update, context, t._("Cancelled: nothing was saved."))
         return
     if value == "change":
         fields = [
-            button(name, pack(PREFIX, "edit", step))
+            button(t._(name), pack(PREFIX, "edit", step))
             for step, name in FIELD_NAMES.items()
             if _applies(step, draft)
         ]
         await edit_or_send(
-            update, context, "What would you like to change?", reply_markup=grid(fields, per_row=2)
+            update,
+            context,
+            t._("What would you like to change?"),
+            reply_markup=grid(fields, per_row=2),
         )
         return
     if value != "ok":
-        await _ask(update, context, "summary", draft, "That button is no longer valid.")
+        await _ask(update, context, "summary", draft, t._("That button is no longer valid."))
         return
     spec = classes.SeriesSpec(
         title=draft["title"],
@@ -457,16 +506,20 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
             user = await users.await_input(session, context.actor.id, None, now=now)
             users.set_draft(user, AWAITING, None)
     except InvalidInput as problem:
-        await _ask(update, context, "summary", draft, f"⚠️ {escape(error_text(context.t, problem))}")
+        await _ask(update, context, "summary", draft, _problem(t, problem))
         return
     await update.callback_query.edit_message_reply_markup(None)
     await respond(
         update,
         context,
-        f"✅ <b>{escape(series.title)}</b> is saved: {count} session"
-        f"{'s' if count != 1 else ''} scheduled so far. Clients find "
-        f"{'them' if count != 1 else 'it'} in /classes; you manage "
-        f"{'them' if count != 1 else 'it'} in /myclasses.",
+        t.n_(
+            "✅ <b>{title}</b> is saved: {n} session scheduled so far. Clients find it in "
+            "/classes; you manage it in /myclasses.",
+            "✅ <b>{title}</b> is saved: {n} sessions scheduled so far. Clients find them in "
+            "/classes; you manage them in /myclasses.",
+            count,
+            title=escape(series.title),
+        ),
     )
 
 
@@ -475,5 +528,5 @@ def register(application: Application) -> None:
     application.add_handler(command("newclass", start_new_class))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
     conversation.expect(
-        AWAITING, on_text, reopen="/newclass picks up your class where you left it."
+        AWAITING, on_text, reopen=N_("/newclass picks up your class where you left it.")
     )

@@ -1,34 +1,30 @@
 """/schedule: a trainer sends this or next week's sessions to their clients, with Book
-buttons, each client reading the times in their own time zone."""
+buttons, each client reading it in their own language and time zone as it goes out."""
 
 from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import Translator, translator
-from bot.models import Role, User
+from bot.i18n import Translator
+from bot.models import Role
 from bot.services import broadcasts, classes
 from bot.services.classes import SessionInfo
 from bot.views.callbacks import pack, pattern, stale_button, unpack
-from bot.views.formatting import count, short_when, zone_of
+from bot.views.classes import SCHEDULE, schedule_params
+from bot.views.formatting import zone_of
 from bot.views.keyboards import button, column
+from bot.views.notices import Reader, render
 from handlers.broadcasts import show_status
-from handlers.classes import LIST
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
 
-# TODO(i18n): each reader's schedule is rendered in English until it becomes a template.
-ENGLISH = translator(None)
-
 PREFIX = "sch"
-WEEKS = {"0": "this week", "1": "next week"}
-MAX_BUTTONS = 10
+WEEKS = ("0", "1")  # this week, next week
 
 
 def _week(zone: str, now: dt.datetime, offset: int) -> tuple[dt.datetime, dt.datetime]:
@@ -40,10 +36,13 @@ def _week(zone: str, now: dt.datetime, offset: int) -> tuple[dt.datetime, dt.dat
     return max(start, now), end
 
 
+def _zone(context: BotContext) -> str:
+    return zone_of(context.actor, context.deps.settings.default_timezone)
+
+
 async def _sessions(context: BotContext, audience: str, offset: int) -> list[SessionInfo]:
-    zone = zone_of(context.actor, context.deps.settings.default_timezone)
     now = context.deps.clock.now()
-    start, end = _week(zone, now, offset)
+    start, end = _week(_zone(context), now, offset)
     series_id = (
         int(audience.removeprefix(broadcasts.SERIES))
         if audience.startswith(broadcasts.SERIES)
@@ -55,41 +54,28 @@ async def _sessions(context: BotContext, audience: str, offset: int) -> list[Ses
         )
 
 
-def render(
-    sessions: list[SessionInfo],
-    reader: User | None,
-    *,
-    trainer: str,
-    default_zone: str,
-    week: str,
-    t: Translator = ENGLISH,
-) -> tuple[str, dict[str, Any] | None]:
-    """The schedule as one reader sees it: times in their zone, a Book button per session."""
-    zone = zone_of(reader, default_zone)
-    lines = [f"🗓 <b>{escape(trainer)}'s classes {week}</b> (times in {escape(zone)})", ""]
-    rows = []
-    for info in sessions:
-        when = short_when(t, info.session.starts_at, zone)
-        lines.append(
-            f"• {when} – <b>{escape(info.series.title)}</b>, {escape(info.session.location)}"
-        )
-        if len(rows) < MAX_BUTTONS:
-            rows.append(
-                [button(f"Book {when} {info.series.title}"[:60], pack(LIST, "b", info.session.id))]
-            )
-    lines.append("\nTap a class to book it (or join its waitlist). /classes shows everything.")
-    return "\n".join(lines), InlineKeyboardMarkup(rows).to_dict() if rows else None
+def _who_question(t: Translator, week: str) -> str:
+    if week == "0":
+        return t._("Who should get this week's schedule?")
+    return t._("Who should get next week's schedule?")
+
+
+def _nothing_to_send(t: Translator, week: str) -> str:
+    if week == "0":
+        return t._("You have no sessions this week to send.")
+    return t._("You have no sessions next week to send.")
 
 
 async def start_schedule(update: Update, context: BotContext) -> None:
     """/schedule: choose the week."""
+    t = context.t
     await respond(
         update,
         context,
-        "🗓 Which week's schedule should your clients get?",
+        t._("🗓 Which week's schedule should your clients get?"),
         reply_markup=column(
-            button("This week", pack(PREFIX, "w", 0)),
-            button("Next week", pack(PREFIX, "w", 1)),
+            button(t.p_("button", "This week"), pack(PREFIX, "w", 0)),
+            button(t.p_("button", "Next week"), pack(PREFIX, "w", 1)),
         ),
     )
 
@@ -97,6 +83,7 @@ async def start_schedule(update: Update, context: BotContext) -> None:
 @guard(Role.TRAINER, private=True)
 async def on_button(update: Update, context: BotContext) -> None:
     """Week, audience, then Send."""
+    t = context.t
     args = unpack(update.callback_query.data)[1:]
     if len(args) < 2 or args[1] not in WEEKS:
         raise stale_button()
@@ -109,16 +96,26 @@ async def on_button(update: Update, context: BotContext) -> None:
             await edit_or_send(
                 update,
                 context,
-                "Nobody has booked your classes yet, so there is no one to send a schedule to.",
+                t._(
+                    "Nobody has booked your classes yet, so there is no one to send a schedule to."
+                ),
             )
             return
         await edit_or_send(
             update,
             context,
-            f"Who should get {WEEKS[week]}'s schedule?",
+            _who_question(t, week),
             reply_markup=column(
                 *(
-                    button(f"{a.label} ({a.recipients})", pack(PREFIX, "a", week, a.key))
+                    button(
+                        t.p_(
+                            "button",
+                            "{audience} ({n})",
+                            audience=a.label,
+                            n=t.number(a.recipients),
+                        ),
+                        pack(PREFIX, "a", week, a.key),
+                    )
                     for a in audiences
                 )
             ),
@@ -129,42 +126,48 @@ async def on_button(update: Update, context: BotContext) -> None:
     audience = args[2]
     sessions = await _sessions(context, audience, int(week))
     if not sessions:
-        await edit_or_send(update, context, f"You have no sessions {WEEKS[week]} to send.")
+        await edit_or_send(update, context, _nothing_to_send(t, week))
         return
-    default_zone = context.deps.settings.default_timezone
-    name = context.actor.first_name
-    preview, _ = render(
-        sessions, context.actor, trainer=name, default_zone=default_zone, week=WEEKS[week]
-    )
+    now = context.deps.clock.now()
+    params = schedule_params(context.actor.first_name, int(week), sessions)
+    # The trainer's preview is the template as they read it; each client's copy is
+    # rendered for them as it goes out.
+    preview = render(SCHEDULE, params, Reader(t=t, timezone=_zone(context), now=now)).text
     if action == "a":
         async with context.deps.db.reading() as session:
             found = await broadcasts.audience(session, context.actor, audience)
         await answer_query(update, context)
         await update.callback_query.edit_message_text(
-            f"Preview for <b>{escape(found.label)}</b> "
-            f"({count(found.recipients, 'person', 'people')}); each "
-            "reads the times in their own time zone:"
+            t.n_(
+                "Preview for <b>{audience}</b> ({n} person); each reads the times in their own "
+                "time zone:",
+                "Preview for <b>{audience}</b> ({n} people); each reads the times in their own "
+                "time zone:",
+                found.recipients,
+                audience=escape(found.label),
+            )
         )
         await respond(
             update,
             context,
             preview,
             reply_markup=column(
-                button(f"✅ Send to {found.recipients}", pack(PREFIX, "go", week, audience)),
-                button("✖️ Cancel", pack(PREFIX, "no", week)),
+                button(
+                    t.p_("button", "✅ Send to {n}", n=t.number(found.recipients)),
+                    pack(PREFIX, "go", week, audience),
+                ),
+                button(t.p_("button", "✖️ Cancel"), pack(PREFIX, "no", week)),
             ),
         )
         return
-    now = context.deps.clock.now()
     async with context.deps.db.transaction() as session:
         broadcast = await broadcasts.queue_personal(
             session,
             context.actor,
             audience,
             preview=preview,
-            personalise=lambda reader: render(
-                sessions, reader, trainer=name, default_zone=default_zone, week=WEEKS[week]
-            ),
+            template=SCHEDULE,
+            params=params,
             now=now,
         )
         (status,) = await broadcasts.statuses(session, now=now, broadcast_ids=[broadcast.id])
@@ -176,7 +179,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
     """Cancel under a schedule preview."""
     await answer_query(update, context)
     await update.callback_query.edit_message_reply_markup(None)
-    await respond(update, context, "Cancelled. Nothing was sent.")
+    await respond(update, context, context.t._("Cancelled. Nothing was sent."))
 
 
 def register(application: Application) -> None:

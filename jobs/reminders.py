@@ -8,7 +8,6 @@ from telegram.ext import Application
 
 from bot.context import BotContext, Deps
 from bot.services import outbox, reminders
-from handlers import notices
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,7 @@ async def queue_due_reminders(deps: Deps) -> int:
         due = await reminders.due(session, since=since, now=until)
         queued = await outbox.enqueue(
             session,
-            [notices.reminder(item) for item in due],
+            [reminders.notice(item) for item in due],
             now=now,
         )
         await reminders.advance(session, to=until)

@@ -27,7 +27,14 @@ from bot.models import (
     User,
 )
 from bot.services import outbox
-from bot.services.classes import SessionInfo, check_owner, own_session, session_info
+from bot.services.classes import (
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    SessionInfo,
+    check_owner,
+    own_session,
+    session_info,
+)
 from bot.services.errors import InvalidInput, NotFound
 
 CHECK_IN_BEFORE = dt.timedelta(minutes=15)
@@ -159,9 +166,9 @@ async def book(
     info = await session_info(session, session_id)
     target = info.session
     if target.state == SessionState.CANCELLED:
-        raise InvalidInput("This session was cancelled, so it can't be booked.")
+        raise InvalidInput("session_cancelled_cannot_book")
     if target.starts_at <= now:
-        raise InvalidInput("This session has already started, so it can't be booked any more.")
+        raise InvalidInput("session_started_cannot_book")
     # Bookings of one session take turns (the rest of the practice is not held up), so that
     # waitlist places are handed out in order and each position is told once.
     await _lock_session(session, session_id)
@@ -193,10 +200,7 @@ async def book(
         return BookingResult("already_waitlisted", booking, info, position)
     clash = await _overlapping(session, user.id, target)
     if clash is not None:
-        raise InvalidInput(
-            f"You already have a place in “{clash.series.title}” at that time, which overlaps "
-            "this class. Cancel that one first if you'd rather come to this."
-        )
+        raise InvalidInput("booking_overlaps", title=clash.series.title)
     booking.late_cancel = False
     booking.cancelled_at = None
     booking.attendance = None
@@ -220,7 +224,7 @@ async def own_booking(
     """The user's own booking (locked unless `lock=False`); NotFound for anybody else's."""
     booking = await session.get(Booking, booking_id, with_for_update=lock)
     if booking is None or booking.user_id != user_id:
-        raise NotFound("That booking doesn't exist (any more).")
+        raise NotFound("booking_not_found")
     return booking
 
 
@@ -242,11 +246,11 @@ async def cancel_preview(
 
 def _check_cancellable(booking: Booking, info: SessionInfo, now: dt.datetime) -> None:
     if booking.state == BookingState.CANCELLED:
-        raise InvalidInput("This booking is already cancelled.")
+        raise InvalidInput("booking_already_cancelled")
     if info.session.state == SessionState.CANCELLED:
-        raise InvalidInput("This session was cancelled by the trainer; nothing to do.")
+        raise InvalidInput("session_cancelled_by_trainer")
     if info.session.starts_at <= now:
-        raise InvalidInput("This session has already started, so the booking can't be cancelled.")
+        raise InvalidInput("session_started_cannot_cancel_booking")
 
 
 async def cancel(
@@ -328,11 +332,11 @@ async def set_capacity(
 ) -> list[Promotion]:
     """Change one session's capacity. Raising it promotes from the waitlist; lowering it
     below the number already booked is refused with that number."""
-    if not 1 <= capacity <= 500:
-        raise InvalidInput("The capacity must be from 1 to 500.")
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        raise InvalidInput("capacity_out_of_range", low=MIN_CAPACITY, high=MAX_CAPACITY)
     target = await own_session(session, actor, session_id)
     if target.starts_at <= now or target.state != SessionState.SCHEDULED:
-        raise InvalidInput("Only an upcoming session's capacity can change.")
+        raise InvalidInput("only_upcoming_capacity")
     check_capacity([target], capacity)
     target.capacity = capacity
     target.version += 1
@@ -362,17 +366,17 @@ async def set_capacity_following(
 def check_capacity(targets: list[ClassSession], capacity: int) -> None:
     """Refuse a capacity below the people already booked on any of `targets` (or outside
     1 to 500): nobody loses a place without being asked."""
-    if not 1 <= capacity <= 500:
-        raise InvalidInput("The capacity must be from 1 to 500.")
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        raise InvalidInput("capacity_out_of_range", low=MIN_CAPACITY, high=MAX_CAPACITY)
     crowded = [t for t in targets if t.booked_count > capacity]
     if not crowded:
         return
     worst = max(crowded, key=lambda t: t.booked_count)
-    where = f" on {worst.local_date:%a %d %b}" if len(targets) > 1 else ""
-    raise InvalidInput(
-        f"{worst.booked_count} people are booked{where}, so the capacity can't go below "
-        f"{worst.booked_count}. Nobody is dropped without being asked."
-    )
+    if len(targets) > 1:
+        raise InvalidInput(
+            "capacity_below_booked_on", booked=worst.booked_count, day=worst.local_date
+        )
+    raise InvalidInput("capacity_below_booked", booked=worst.booked_count)
 
 
 @dataclass(frozen=True)
@@ -393,7 +397,7 @@ async def change_scope(
 
     first = await own_session(session, actor, session_id)
     if first.state != SessionState.SCHEDULED or first.starts_at <= now:
-        raise InvalidInput("Only an upcoming session can change.")
+        raise InvalidInput("only_upcoming_change")
     targets = await following_sessions(session, first, now=now) if following else [first]
     ids = [t.id for t in targets]
 
@@ -549,15 +553,15 @@ async def mark_attendance(
     """
     booking = await session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
-        raise NotFound("That booking doesn't exist (any more).")
+        raise NotFound("booking_not_found")
     info = await session_info(session, booking.session_id)
     check_owner(actor, info.series)
     if booking.state != BookingState.CONFIRMED:
-        raise InvalidInput("Only people with a confirmed place can be marked.")
+        raise InvalidInput("mark_needs_place")
     if now < info.session.starts_at - CHECK_IN_BEFORE:
-        raise InvalidInput("Attendance can be marked from 15 minutes before the start.")
+        raise InvalidInput("attendance_too_early")
     if now > info.session.ends_at + ATTENDANCE_EDITABLE:
-        raise InvalidInput("Attendance can be changed for 48 hours after the session.")
+        raise InvalidInput("attendance_too_late")
     booking.attendance = attendance
     booking.attendance_marked_at = now if attendance else None
     booking.updated_at = now
@@ -573,11 +577,11 @@ async def check_in(
     booking = await own_booking(session, user_id, booking_id)
     info = await session_info(session, booking.session_id)
     if booking.state != BookingState.CONFIRMED or info.session.state != SessionState.SCHEDULED:
-        raise InvalidInput("You don't have a place in this session.")
+        raise InvalidInput("no_place_to_check_in")
     if now < info.session.starts_at - CHECK_IN_BEFORE:
-        raise InvalidInput("You can check in from 15 minutes before the start.")
+        raise InvalidInput("check_in_too_early")
     if now > info.session.ends_at:
-        raise InvalidInput("This session is over; your trainer records attendance now.")
+        raise InvalidInput("check_in_session_over")
     booking.attendance = Attendance.ATTENDED
     booking.attendance_marked_at = now
     booking.updated_at = now

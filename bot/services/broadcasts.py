@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,35 +183,36 @@ async def queue(
     return broadcast
 
 
-Personalise = Callable[[User], tuple[str, dict[str, Any] | None]]
-
-
 async def queue_personal(
     session: AsyncSession,
     actor: User,
     audience_key: str,
     *,
     preview: str,
-    personalise: Personalise,
+    template: str,
+    params: dict[str, Any],
     now: dt.datetime,
 ) -> Broadcast:
-    """Queue a broadcast whose text is made for each recipient (times in their own zone),
-    without a draft step: `preview` is what the author saw."""
+    """Queue a broadcast rendered for each recipient as it goes out (the outbox template
+    `template` with `params`: their language, times in their own zone), without a draft
+    step: `preview` is what the author saw."""
     await audience(session, actor, audience_key)
     broadcast = Broadcast(author_id=actor.id, audience=audience_key, text=preview, created_at=now)
     session.add(broadcast)
     await session.flush()
     people = await recipients(session, actor, audience_key)
-    messages = [(user, *personalise(user)) for user in people]
-    await _send(session, broadcast, messages, now=now)
+    messages = [(user, None, None) for user in people]
+    await _send(session, broadcast, messages, template=template, params=params, now=now)
     return broadcast
 
 
 async def _send(
     session: AsyncSession,
     broadcast: Broadcast,
-    messages: list[tuple[User, str, dict[str, Any] | None]],
+    messages: list[tuple[User, str | None, dict[str, Any] | None]],
     *,
+    template: str | None = None,
+    params: dict[str, Any] | None = None,
     now: dt.datetime,
 ) -> None:
     from bot.services.tips import quiet_until
@@ -222,6 +222,8 @@ async def _send(
         outbox.Notice(
             chat_id=user.id,
             text=text,
+            template=template,
+            params=params,
             dedupe_key=f"broadcast:{broadcast.id}:{user.id}",
             kind="broadcast",
             priority=Priority.BROADCAST,

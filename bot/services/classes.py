@@ -57,9 +57,9 @@ def check_title(text: str) -> str:
     """A title of 1 to 100 characters, trimmed; InvalidInput otherwise."""
     text = " ".join(text.split())
     if not text:
-        raise InvalidInput("The title can't be empty.")
+        raise InvalidInput("title_empty")
     if len(text) > MAX_TITLE:
-        raise InvalidInput(f"Please keep the title under {MAX_TITLE} characters ({len(text)} now).")
+        raise InvalidInput("title_too_long", limit=MAX_TITLE, length=len(text))
     return text
 
 
@@ -67,9 +67,7 @@ def check_description(text: str) -> str:
     """A description of at most 1000 characters, trimmed."""
     text = text.strip()
     if len(text) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            f"Please keep the description under {MAX_DESCRIPTION} characters ({len(text)} now)."
-        )
+        raise InvalidInput("description_too_long", limit=MAX_DESCRIPTION, length=len(text))
     return text
 
 
@@ -77,9 +75,9 @@ def check_location(text: str) -> str:
     """A place or an online link, 1 to 300 characters."""
     text = text.strip()
     if not text:
-        raise InvalidInput("Please say where the class takes place, or paste the online link.")
+        raise InvalidInput("location_empty")
     if len(text) > MAX_LOCATION:
-        raise InvalidInput(f"Please keep the location under {MAX_LOCATION} characters.")
+        raise InvalidInput("location_too_long", limit=MAX_LOCATION)
     return text
 
 
@@ -96,18 +94,16 @@ def parse_time(text: str) -> dt.time:
     elif ":" not in raw and raw.isdigit() and suffix:
         raw = f"{raw}:00"
     parts = raw.split(":")
+    typed = text.strip()[:20]
     if len(parts) != 2 or not all(part.isdigit() for part in parts) or len(parts[1]) != 2:
-        raise InvalidInput(f"“{text.strip()[:20]}” is not a time. Please write it like 18:00.")
+        raise InvalidInput("time_invalid", text=typed)
     hour, minute = int(parts[0]), int(parts[1])
     if suffix:
         if not 1 <= hour <= 12:
-            raise InvalidInput(f"“{text.strip()[:20]}” is not a time. Please write it like 18:00.")
+            raise InvalidInput("time_invalid", text=typed)
         hour = hour % 12 + (12 if suffix == "pm" else 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise InvalidInput(
-            f"“{text.strip()[:20]}” is not a time of day: hours go from 00 to 23 and minutes "
-            "from 00 to 59. Please write it like 18:00."
-        )
+        raise InvalidInput("time_out_of_range", text=typed)
     return dt.time(hour, minute)
 
 
@@ -132,19 +128,27 @@ def parse_date(text: str, *, today: dt.date) -> dt.date:
             if len(parts) == 2 and found < today:
                 found = found.replace(year=found.year + 1)
             return found
-    raise InvalidInput(
-        f"“{raw[:20]}” is not a date I understand. Please write it like 2026-12-03 or 3.12.2026."
-    )
+    raise InvalidInput("date_invalid", text=raw[:20])
+
+
+# What a typed whole number is (the `what` of parse_whole_number), and the codes of its
+# errors: not a number, and out of range.
+NUMBER_ERRORS = {
+    "places": ("places_not_a_number", "places_out_of_range"),
+    "minutes": ("minutes_not_a_number", "minutes_out_of_range"),
+}
 
 
 def parse_whole_number(text: str, *, low: int, high: int, what: str) -> int:
-    """An integer between `low` and `high`; InvalidInput naming `what` otherwise."""
+    """An integer between `low` and `high`; otherwise InvalidInput with the code of `what`
+    ("places" or "minutes", see NUMBER_ERRORS) and the range."""
+    not_a_number, out_of_range = NUMBER_ERRORS[what]
     raw = text.strip().removesuffix("min").removesuffix("minutes").strip()
     if not raw.lstrip("-").isdigit():
-        raise InvalidInput(f"Please send the {what} as a number from {low} to {high}.")
+        raise InvalidInput(not_a_number, low=low, high=high)
     value = int(raw)
     if not low <= value <= high:
-        raise InvalidInput(f"The {what} must be from {low} to {high}; {value} is not.")
+        raise InvalidInput(out_of_range, low=low, high=high, value=value)
     return value
 
 
@@ -155,21 +159,21 @@ def check_spec(spec: SeriesSpec, *, today: dt.date) -> None:
     if spec.description is not None:
         check_description(spec.description)
     if not is_valid_timezone(spec.timezone):
-        raise InvalidInput(f"{spec.timezone} is not a time zone I know.")
+        raise InvalidInput("class_zone_unknown", zone=spec.timezone)
     if not MIN_DURATION <= spec.duration_minutes <= MAX_DURATION:
-        raise InvalidInput(f"A class lasts {MIN_DURATION} to {MAX_DURATION} minutes.")
+        raise InvalidInput("duration_out_of_range", low=MIN_DURATION, high=MAX_DURATION)
     if not MIN_CAPACITY <= spec.capacity <= MAX_CAPACITY:
-        raise InvalidInput(f"The capacity must be from {MIN_CAPACITY} to {MAX_CAPACITY}.")
+        raise InvalidInput("capacity_out_of_range", low=MIN_CAPACITY, high=MAX_CAPACITY)
     if not 0 <= spec.late_cancel_minutes <= MAX_LATE_CANCEL:
-        raise InvalidInput("The late-cancel window must be between none and 7 days.")
+        raise InvalidInput("late_window_out_of_range")
     if any(not 0 <= day <= 6 for day in spec.weekdays):
-        raise InvalidInput("Weekdays go from Monday to Sunday.")
+        raise InvalidInput("class_weekday_invalid")
     if spec.first_date < today:
-        raise InvalidInput("The first date is in the past. Please pick today or a later day.")
+        raise InvalidInput("first_date_past")
     if spec.weekdays and spec.first_date.weekday() not in spec.weekdays:
-        raise InvalidInput("The first date must fall on one of the class's weekdays.")
+        raise InvalidInput("first_date_not_a_class_day")
     if spec.last_date is not None and spec.last_date < spec.first_date:
-        raise InvalidInput("The last date is before the first date. Please pick a later one.")
+        raise InvalidInput("last_date_before_first")
 
 
 def local_start(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
@@ -238,9 +242,9 @@ async def create_series(
 ) -> ClassSeries:
     """Save a new series (or one-off) and create its sessions for the horizon."""
     if not trainer.role.at_least(Role.TRAINER):
-        raise NotAllowed("Only trainers can create classes.")
+        raise NotAllowed("classes_for_trainers")
     if not is_valid_timezone(spec.timezone):
-        raise InvalidInput(f"{spec.timezone} is not a time zone I know.")
+        raise InvalidInput("class_zone_unknown", zone=spec.timezone)
     check_spec(spec, today=today_in(spec.timezone, now))
     series = ClassSeries(
         trainer_id=trainer.id,
@@ -380,7 +384,7 @@ async def session_info(session: AsyncSession, session_id: int) -> SessionInfo:
         )
     ).first()
     if row is None:
-        raise NotFound("That class doesn't exist (any more).")
+        raise NotFound("class_not_found")
     return SessionInfo(session=row[0], series=row[1], trainer=row[2], waitlist=row[3])
 
 
@@ -433,14 +437,14 @@ def trainers_of_client(user_id: int) -> Select:
 def check_owner(actor: User, series: ClassSeries) -> None:
     """Only the series' trainer, or an admin, may run it."""
     if series.trainer_id != actor.id and actor.role != Role.ADMIN:
-        raise NotAllowed("That is another trainer's class.")
+        raise NotAllowed("class_of_another_trainer")
 
 
 async def own_series(session: AsyncSession, actor: User, series_id: int) -> ClassSeries:
     """A series the actor runs (or any, for an admin); NotFound or NotAllowed otherwise."""
     series = await session.get(ClassSeries, series_id)
     if series is None:
-        raise NotFound("That class doesn't exist (any more).")
+        raise NotFound("class_not_found")
     check_owner(actor, series)
     return series
 
@@ -479,7 +483,7 @@ async def own_session(session: AsyncSession, actor: User, session_id: int) -> Cl
     """A session of a series the actor runs, locked for a change."""
     found = await session.get(ClassSession, session_id, with_for_update=True)
     if found is None:
-        raise NotFound("That class doesn't exist (any more).")
+        raise NotFound("class_not_found")
     series = await session.get(ClassSeries, found.series_id)
     check_owner(actor, series)
     return found
@@ -525,9 +529,9 @@ async def cancel_session(
     """The trainer cancels one session (optional reason). Past sessions can't be cancelled."""
     found = await own_session(session, actor, session_id)
     if found.state == SessionState.CANCELLED:
-        raise InvalidInput("This session is already cancelled.")
+        raise InvalidInput("session_already_cancelled")
     if found.starts_at <= now:
-        raise InvalidInput("This session has already started; it can't be cancelled now.")
+        raise InvalidInput("session_started_cannot_cancel")
     reason = reason.strip()[:300] if reason and reason.strip() else None
     return await cancel_sessions(session, [found], reason=reason, now=now)
 
@@ -535,10 +539,11 @@ async def cancel_session(
 async def end_series(
     session: AsyncSession, actor: User, series_id: int, *, now: dt.datetime
 ) -> Affected:
-    """End a series: no sessions after today; upcoming ones are cancelled and people told."""
+    """End a series: no sessions after today; upcoming ones are cancelled (without a reason
+    of the trainer's: views say that the class has ended) and the people to tell returned."""
     series = await own_series(session, actor, series_id)
     if series.ended_at is not None:
-        raise InvalidInput("This class has already ended.")
+        raise InvalidInput("class_already_ended")
     series.ended_at = now
     series.last_date = today_in(series.timezone, now)
     series.updated_at = now
@@ -553,7 +558,7 @@ async def end_series(
             .with_for_update()
         )
     )
-    return await cancel_sessions(session, future, reason="This class has ended.", now=now)
+    return await cancel_sessions(session, future, reason=None, now=now)
 
 
 async def following_sessions(
@@ -589,11 +594,11 @@ async def change_time(
     targets = await following_sessions(session, first, now=now) if following else [first]
     targets = [t for t in targets if t.state == SessionState.SCHEDULED and t.starts_at > now]
     if not targets:
-        raise InvalidInput("There is no upcoming session to change.")
+        raise InvalidInput("no_upcoming_session")
     for target in targets:
         moved = local_start(target.local_date, new_time, series.timezone)
         if moved <= now:
-            raise InvalidInput("That time has already passed today. Please pick a later one.")
+            raise InvalidInput("time_passed_today")
         target.starts_at = moved
         target.version += 1
         target.updated_at = now
@@ -617,7 +622,7 @@ async def change_location(
     first = await own_session(session, actor, session_id)
     targets = await following_sessions(session, first, now=now) if following else [first]
     if not targets:
-        raise InvalidInput("There is no upcoming session to change.")
+        raise InvalidInput("no_upcoming_session")
     for target in targets:
         target.location = location
         target.version += 1

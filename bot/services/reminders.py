@@ -23,10 +23,12 @@ from bot.models import (
     ClassSeries,
     ClassSession,
     JobMark,
+    Priority,
     ReminderOffset,
     SessionState,
     User,
 )
+from bot.services import outbox
 
 MARK = "reminders"
 
@@ -46,6 +48,30 @@ class DueReminder:
 def dedupe_key(booking_id: int, offset: ReminderOffset) -> str:
     """The reminder's outbox key: one per booking and offset, ever."""
     return f"reminder:{booking_id}:{offset.value}"
+
+
+def notice(due: DueReminder) -> outbox.Notice:
+    """The reminder as an outbox message: the template "reminder" (bot/views/bookings.py)
+    with plain parameters, rendered in the client's language and zone as it goes out, and
+    withdrawn with its booking."""
+    return outbox.Notice(
+        chat_id=due.user.id,
+        template="reminder",
+        params={
+            "booking": due.booking_id,
+            "title": due.series.title,
+            "trainer": due.trainer_name,
+            "starts_at": due.session.starts_at.isoformat(),
+            "minutes": due.session.duration_minutes,
+            "location": due.session.location,
+        },
+        dedupe_key=dedupe_key(due.booking_id, due.offset),
+        kind="reminder",
+        priority=Priority.REMINDER,
+        topic=f"booking:{due.booking_id}",
+        expires_at=due.session.starts_at,
+        subjects=(due.series.trainer_id,),
+    )
 
 
 async def window(session: AsyncSession, *, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

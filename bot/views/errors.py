@@ -45,8 +45,96 @@ MESSAGES: dict[str, str] = {
     #
     #
     # ------------------------------------------------ classes: series, sessions, bookings
-    #
-    #
+    # What a trainer types for a class (bot/services/classes.py and /newclass, /myclasses)
+    "title_empty": N_("The title can't be empty."),
+    "title_too_long": N_("Please keep the title under {limit} characters ({length} now)."),
+    "description_too_long": N_(
+        "Please keep the description under {limit} characters ({length} now)."
+    ),
+    "location_empty": N_("Please say where the class takes place, or paste the online link."),
+    "location_too_long": N_("Please keep the location under {limit} characters."),
+    # Translators: {text} is what the trainer typed.
+    "time_invalid": N_("“{text}” is not a time. Please write it like 18:00."),
+    "time_out_of_range": N_(
+        "“{text}” is not a time of day: hours go from 00 to 23 and minutes from 00 to 59. "
+        "Please write it like 18:00."
+    ),
+    "date_invalid": N_(
+        "“{text}” is not a date I understand. Please write it like 2026-12-03 or 3.12.2026."
+    ),
+    "places_not_a_number": N_("Please send the number of places as a number from {low} to {high}."),
+    "places_out_of_range": N_("The number of places must be from {low} to {high}; {value} is not."),
+    "minutes_not_a_number": N_(
+        "Please send the duration in minutes as a number from {low} to {high}."
+    ),
+    "minutes_out_of_range": N_(
+        "The duration in minutes must be from {low} to {high}; {value} is not."
+    ),
+    "class_zone_unknown": N_("{zone} is not a time zone I know."),
+    # Translators: {text} is what the trainer typed as the time zone of a class.
+    "class_zone_not_found": N_(
+        "I couldn't find one time zone for “{text}”. Try a city such as Berlin or a zone "
+        "name such as Europe/Berlin."
+    ),
+    "duration_out_of_range": N_("A class lasts {low} to {high} minutes."),
+    "capacity_out_of_range": N_("The capacity must be from {low} to {high}."),
+    "late_window_out_of_range": N_("The late-cancel window must be between none and 7 days."),
+    "class_weekday_invalid": N_("Weekdays go from Monday to Sunday."),
+    "no_weekday_chosen": N_("Please choose at least one weekday."),
+    "first_date_past": N_("The first date is in the past. Please pick today or a later day."),
+    "date_past": N_("That date is in the past. Please pick today or a later day."),
+    "first_date_not_a_class_day": N_("The first date must fall on one of the class's weekdays."),
+    # Translators: {weekdays} lists the class's weekdays, e.g. "Mon, Thu".
+    "first_date_not_on": N_("The first date must be one of the class's weekdays ({weekdays})."),
+    "last_date_before_first": N_(
+        "The last date is before the first date. Please pick a later one."
+    ),
+    "choose_a_button": N_("Please choose one of the buttons above."),
+    "button_expired": N_("That button is no longer valid."),
+    # Running classes
+    "classes_for_trainers": N_("Only trainers can create classes."),
+    "class_not_found": N_("That class doesn't exist (any more)."),
+    "class_of_another_trainer": N_("That is another trainer's class."),
+    "class_already_ended": N_("This class has already ended."),
+    "session_already_cancelled": N_("This session is already cancelled."),
+    "session_started_cannot_cancel": N_(
+        "This session has already started; it can't be cancelled now."
+    ),
+    "no_upcoming_session": N_("There is no upcoming session to change."),
+    "time_passed_today": N_("That time has already passed today. Please pick a later one."),
+    "only_upcoming_change": N_("Only an upcoming session can change."),
+    "only_upcoming_capacity": N_("Only an upcoming session's capacity can change."),
+    "capacity_below_booked": N_(
+        "Already booked: {booked}, so the capacity can't go below {booked}. Nobody is "
+        "dropped without being asked."
+    ),
+    # Translators: {day} is a date such as "Mon 30 Nov".
+    "capacity_below_booked_on": N_(
+        "Already booked on {day}: {booked}, so the capacity can't go below {booked}. Nobody "
+        "is dropped without being asked."
+    ),
+    "mark_needs_place": N_("Only people with a confirmed place can be marked."),
+    "attendance_too_early": N_("Attendance can be marked from 15 minutes before the start."),
+    "attendance_too_late": N_("Attendance can be changed for 48 hours after the session."),
+    # Booking (bot/services/bookings.py)
+    "session_cancelled_cannot_book": N_("This session was cancelled, so it can't be booked."),
+    "session_started_cannot_book": N_(
+        "This session has already started, so it can't be booked any more."
+    ),
+    # Translators: {title} is the title of the class the client already booked.
+    "booking_overlaps": N_(
+        "You already have a place in “{title}” at that time, which overlaps this class. "
+        "Cancel that one first if you'd rather come to this."
+    ),
+    "booking_not_found": N_("That booking doesn't exist (any more)."),
+    "booking_already_cancelled": N_("This booking is already cancelled."),
+    "session_cancelled_by_trainer": N_("This session was cancelled by the trainer; nothing to do."),
+    "session_started_cannot_cancel_booking": N_(
+        "This session has already started, so the booking can't be cancelled."
+    ),
+    "no_place_to_check_in": N_("You don't have a place in this session."),
+    "check_in_too_early": N_("You can check in from 15 minutes before the start."),
+    "check_in_session_over": N_("This session is over; your trainer records attendance now."),
     #
     # ------------------------------------------------ care: tips, check-ins, community
     #

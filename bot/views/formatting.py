@@ -7,6 +7,9 @@ import datetime as dt
 from html import escape
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_percent
+
 from bot.i18n import Translator
 from bot.models import ClassSeries, User
 from bot.services.classes import SessionInfo
@@ -39,6 +42,30 @@ def long_when(t: Translator, moment: dt.datetime, zone: str, minutes: int | None
 def day_label(t: Translator, day: dt.date) -> str:
     """A calendar day without a time: "Tue 3 Dec"."""
     return t.short_date(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), "UTC")
+
+
+def day_label_year(t: Translator, day: dt.date) -> str:
+    """A calendar day with its weekday and year: "Thu 31 Dec 2026"."""
+    # Translators: a CLDR date pattern (https://cldr.unicode.org/translation/date-time),
+    # short weekday, day, short month and year, e.g. German "EEE d. MMM y".
+    return format_date(day, t.p_("date format", "EEE d MMM y"), locale=t.locale)
+
+
+def wall_time(t: Translator, at: dt.time) -> str:
+    """A wall-clock time of day (a class's local start time), as the reader writes times:
+    "18:00"."""
+    return t.time(dt.datetime.combine(dt.date(2000, 1, 3), at, tzinfo=dt.UTC), "UTC")
+
+
+def percent(t: Translator, part: int, whole: int) -> str:
+    """`part` of `whole` as a whole percentage in the reader's notation: "75%", "75 %"."""
+    return format_percent(part / whole if whole else 0, locale=t.locale)
+
+
+def capitalised(text: str) -> str:
+    """`text` with its first letter upper case and the rest as it is (for a phrase that
+    starts a line: "Full · 2 on the waitlist")."""
+    return text[:1].upper() + text[1:]
 
 
 def relative_day(t: Translator, moment: dt.datetime, zone: str, now: dt.datetime) -> str:
@@ -94,9 +121,10 @@ def session_title(t: Translator, info: SessionInfo) -> str:
 
 
 def session_line(t: Translator, info: SessionInfo, zone: str) -> str:
-    """One line for lists: "Tue 3 Dec · 18:00 – Back care with Anna · 3 places left"."""
+    """One line for lists (HTML): "Tue 3 Dec · 18:00 – <b>Back care</b> with Anna · 3 places
+    left"."""
     return t._(
-        "{when} – {title} with {trainer} · {places}",
+        "{when} – <b>{title}</b> with {trainer} · {places}",
         when=short_when(t, info.session.starts_at, zone),
         title=escape(info.series.title),
         trainer=escape(info.trainer.first_name),

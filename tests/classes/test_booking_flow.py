@@ -35,6 +35,25 @@ async def test_classes_are_listed_in_the_clients_own_time_zone(trainer, client, 
     assert len(listing.button_texts) == 4  # four sessions in 14 days, no paging
 
 
+async def test_a_reader_of_another_language_gets_dates_their_way(trainer, client, db, clock):
+    tess = await trainer()
+    target = (await sessions_of(db, await add_series(db, clock, tess.id)))[0]
+    dora = await client("Dora", zone="Berlin", language_code="de")
+    await dora.send("/classes")
+    listing = await dora.expect()
+    assert "Mo., 30. Nov. · 18:00" in listing.text
+    assert listing.button_texts[0] == "Mo., 30. Nov. · 18:00 Back care"
+    await dora.press_data(listing, f"cl:s:{target.id}")
+    detail = await dora.expect_edit("Back care")
+    assert "Montag, 30. November, 18:00–19:00" in detail.text
+    query = await dora.press_data(detail, f"cl:b:{target.id}")
+    assert "Mo., 30. Nov. · 18:00" in (await dora.answer(query))["text"]
+    await dora.expect_edit("Back care")
+    await dora.send("/mybookings")
+    mine = await dora.expect()
+    assert "✅ Mo., 30. Nov. · 18:00 – Back care, Studio 2" in mine.text
+
+
 async def test_paging_detail_and_booking(trainer, client, db, clock):
     tess = await trainer()
     await add_series(db, clock, tess.id, weekdays=(0, 1, 2, 3, 4), first_date=dt.date(2026, 11, 27))

@@ -8,6 +8,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.models import Booking, BookingState, OutboxMessage
+from bot.services import users
 from tests.classes.conftest import add_series, sessions_of
 from tests.harness import book, eventually, running_bot
 
@@ -174,16 +175,21 @@ async def test_calendar_files_for_clients_and_trainers(trainer, client, db, cloc
     assert len([c for c in calendar.walk() if c.name == "VEVENT"]) == 16
 
 
+async def _class_with_ann_and_nina(trainer, client, db, clock):
+    """Tess's class; Ann (London) booked Monday's session, Nina (New York) Thursday's."""
+    tess = await trainer()
+    found = await sessions_of(db, await add_series(db, clock, tess.id))
+    ann, nina = await client("Ann"), await client("Nina", zone="New York")
+    await book(ann, found[0].id)
+    await book(nina, found[1].id)
+    return tess, found, ann, nina
+
+
 async def test_schedule_goes_to_the_class_with_book_buttons_in_each_zone(
     trainer, client, db, clock
 ):
-    tess = await trainer()
-    series_id = await add_series(db, clock, tess.id)
-    found = await sessions_of(db, series_id)
-    ann, nina = await client("Ann"), await client("Nina", zone="New York")
+    tess, found, ann, nina = await _class_with_ann_and_nina(trainer, client, db, clock)
     newcomer = await client("Neo")
-    await book(ann, found[0].id)
-    await book(nina, found[1].id)
     # 14:00 UTC: morning in New York, so nobody is inside their quiet hours.
     clock.advance(dt.timedelta(hours=5))
 
@@ -214,3 +220,28 @@ async def test_schedule_goes_to_the_class_with_book_buttons_in_each_zone(
             )
         )
     assert states == [BookingState.CONFIRMED]
+
+
+async def test_a_schedule_waiting_for_quiet_hours_goes_out_in_the_language_chosen_meanwhile(
+    trainer, client, db, clock
+):
+    tess, _, ann, nina = await _class_with_ann_and_nina(trainer, client, db, clock)
+
+    # Friday 09:00 UTC is 04:00 in New York: Nina's copy waits for the end of her quiet hours.
+    await tess.send("/schedule")
+    await tess.press(await tess.expect("Which week's schedule"), "Next week")
+    await tess.press(await tess.expect_edit("Who should get"), "All my clients")
+    await tess.expect_edit("Preview for All my clients (2 people)")
+    await tess.press(await tess.expect("Tess's classes next week"), "Send to 2")
+    await ann.expect("🗓 Tess's classes next week (times in Europe/London)")
+    await nina.expect_nothing(within=1.0)
+
+    # Meanwhile she reads German: the copy is rendered when it goes out, not when queued.
+    async with db.transaction() as session:
+        (await users.get_user(session, nina.id)).language = "de"
+    clock.set(dt.datetime(2026, 11, 27, 13, 5, tzinfo=dt.UTC))  # 08:05 in New York
+    schedule = await nina.expect("(times in America/New_York)", timeout=10)
+    assert "• Mo., 30. Nov. · 12:00 – Back care, Studio 2" in schedule.text
+    assert schedule.button_texts[0].startswith("Book Mo., 30. Nov. · 12:00")
+    query = await nina.press(schedule, schedule.button_texts[0])
+    assert (await nina.answer(query))["text"].startswith("✅ Booked!")

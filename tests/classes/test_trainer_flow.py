@@ -119,7 +119,7 @@ async def test_capacity_raise_promotes_and_lowering_below_booked_is_refused(
     await tess.press(await tess.expect_edit("Only this session"), "This session")
     await tess.expect_edit("Send the new number")
     await tess.send("1")
-    await tess.expect("2 people are booked, so the capacity can't go below 2.")
+    await tess.expect("Already booked: 2, so the capacity can't go below 2.")
     assert (await sessions_of(db, series_id))[0].capacity == 2
 
 

@@ -325,9 +325,7 @@ async def test_a_deleted_trainer_is_nowhere(db, world):
     async with db.transaction() as session:
         trainer = await session.get(User, TESS.id)
         affected = await classes.end_series(session, trainer, world.series_id, now=clock.now())
-        assert await tell_cancelled(
-            session, affected, reason=None, default_zone="UTC", now=clock.now()
-        )
+        assert await tell_cancelled(session, affected, reason=None, now=clock.now())
     words = needles(TESS)
     before = await findings(db, words, TESS.id)
     assert {"users", "outbox", "broadcasts"} <= {table for table, _, _ in before}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.db import Database
+from bot.i18n import translator
 from bot.models import (
     Attendance,
     Booking,
@@ -23,8 +26,17 @@ from bot.models import (
 )
 from bot.services import bookings, classes, outbox, reminders, users
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.views.errors import error_text
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # a Monday
+
+
+@contextlib.contextmanager
+def refused(message: str) -> Iterator[None]:
+    """Expect InvalidInput whose reason, as an English reader reads it, contains `message`."""
+    with pytest.raises(InvalidInput) as caught:
+        yield
+    assert message in error_text(translator("en"), caught.value)
 
 
 async def person(db, user_id: int, *, role: Role = Role.CLIENT, zone="Europe/Berlin"):
@@ -157,7 +169,7 @@ async def test_one_off_sessions(db):
 )
 async def test_bad_series_are_refused(db, changes, message):
     trainer = await person(db, 1, role=Role.TRAINER)
-    with pytest.raises(InvalidInput, match=message):
+    with refused(message):
         await new_series(db, trainer, **changes)
 
 
@@ -222,13 +234,13 @@ async def test_past_cancelled_and_unknown_sessions_are_refused(db):
     series = await new_series(db, trainer)
     first = (await sessions_of(db, series.id))[0]
     client = await person(db, 10)
-    with pytest.raises(InvalidInput, match="already started"):
+    with refused("already started"):
         await book(db, client, first.id, now=first.starts_at)
     with pytest.raises(NotFound):
         await book(db, client, 999999)
     async with db.transaction() as session:
         await classes.cancel_session(session, trainer, first.id, reason="Flood", now=NOW)
-    with pytest.raises(InvalidInput, match="cancelled"):
+    with refused("cancelled"):
         await book(db, client, first.id)
 
 
@@ -238,7 +250,7 @@ async def test_overlapping_bookings_are_refused_naming_the_other_class(db):
     knees = await new_series(db, trainer, title="Knee class", start_time=dt.time(18, 30))
     client = await person(db, 10)
     await book(db, client, (await sessions_of(db, back.id))[0].id)
-    with pytest.raises(InvalidInput, match="“Back care” at that time"):
+    with refused("“Back care” at that time"):
         await book(db, client, (await sessions_of(db, knees.id))[0].id)
     later = await new_series(db, trainer, title="Later", start_time=dt.time(19, 0))
     assert (await book(db, client, (await sessions_of(db, later.id))[0].id)).status == "confirmed"
@@ -375,7 +387,7 @@ async def test_a_cancel_inside_the_window_is_late(db):
         result = await bookings.cancel(session, client.id, booked.booking.id, now=late)
     assert result.late
     assert result.booking.late_cancel
-    with pytest.raises(InvalidInput, match="already cancelled"):
+    with refused("already cancelled"):
         async with db.transaction() as session:
             await bookings.cancel(session, client.id, booked.booking.id, now=late)
 
@@ -389,7 +401,7 @@ async def test_no_cancelling_after_the_start_and_nobody_elses_booking(db):
     with pytest.raises(NotFound):
         async with db.transaction() as session:
             await bookings.cancel(session, other.id, booked.booking.id, now=NOW)
-    with pytest.raises(InvalidInput, match="already started"):
+    with refused("already started"):
         async with db.transaction() as session:
             await bookings.cancel(session, owner.id, booked.booking.id, now=target.starts_at)
     async with db.reading() as session:
@@ -464,7 +476,7 @@ async def test_capacity_changes(db):
     people = [await person(db, n) for n in range(10, 15)]
     for p in people:
         await book(db, p, target.id)
-    with pytest.raises(InvalidInput, match="2 people are booked, so the capacity can't go below 2"):
+    with refused("Already booked: 2, so the capacity can't go below 2"):
         async with db.transaction() as session:
             await bookings.set_capacity(session, trainer, target.id, 1, now=NOW)
     with pytest.raises(NotAllowed):
@@ -551,7 +563,7 @@ async def test_attendance_marks_and_check_in_windows(db):
     client = await person(db, 10)
     booked = await book(db, client, target.id)
     early = target.starts_at - dt.timedelta(minutes=20)
-    with pytest.raises(InvalidInput, match="from 15 minutes before"):
+    with refused("from 15 minutes before"):
         async with db.transaction() as session:
             await bookings.check_in(session, client.id, booked.booking.id, now=early)
     async with db.transaction() as session:
@@ -564,7 +576,7 @@ async def test_attendance_marks_and_check_in_windows(db):
             session, trainer, booked.booking.id, Attendance.NO_SHOW, now=after
         )
     assert marked.attendance == Attendance.NO_SHOW
-    with pytest.raises(InvalidInput, match="48 hours"):
+    with refused("48 hours"):
         async with db.transaction() as session:
             await bookings.mark_attendance(
                 session,
