@@ -19,7 +19,7 @@ from bot.i18n import N_, Translator
 from bot.models import Role
 from bot.services import classes, users
 from bot.services.errors import InvalidInput
-from bot.services.timezones import describe_zone, resolve_timezone
+from bot.services.timezones import resolve_timezone
 from bot.views.callbacks import pack, pattern, unpack
 from bot.views.errors import error_text
 from bot.views.formatting import (
@@ -31,6 +31,7 @@ from bot.views.formatting import (
     zone_of,
 )
 from bot.views.keyboards import button, column, grid
+from bot.views.timezones import describe_zone
 from handlers import conversation
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
@@ -155,7 +156,7 @@ def _question(
             t._(
                 "Which time zone are the class times in? It is set to <b>{zone}</b>.\n\n"
                 "Keep it, or type another city or zone name.",
-                zone=escape(describe_zone(draft["zone"], now)),
+                zone=escape(describe_zone(t, draft["zone"], now)),
             ),
             column(
                 button(

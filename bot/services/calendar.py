@@ -37,6 +37,7 @@ class Entry:
     booked: int | None = None  # places booked, in a trainer's file
     capacity: int | None = None  # places in all, in a trainer's file
     cancel_reason: str | None = None  # why the trainer cancelled the session, if they said
+    class_ended: bool = False  # cancelled because its class was ended
 
 
 def session_uid(session_id: int) -> str:
@@ -68,6 +69,7 @@ def _entry(
         booked=booked,
         capacity=capacity,
         cancel_reason=(target.cancel_reason if target.state == SessionState.CANCELLED else None),
+        class_ended=target.state == SessionState.CANCELLED and series.ended_at is not None,
     )
 
 

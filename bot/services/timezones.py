@@ -295,12 +295,3 @@ def place_name(zone: str) -> str:
 def utc_offset(zone: str, now: dt.datetime) -> dt.timedelta:
     """How far the wall clock of `zone` is ahead of UTC at `now` (negative: behind)."""
     return now.astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta(0)
-
-
-# TODO(i18n): an English-only leftover for handlers/newclass.py (group "classes"), which
-# should call bot.views.timezones.describe_zone(t, zone, now); removed once it does.
-def describe_zone(zone: str, now: dt.datetime) -> str:
-    """A full description for messages, e.g. "Europe/Berlin (UTC+01:00, now 18:05)"."""
-    local = now.astimezone(ZoneInfo(zone))
-    offset = local.strftime("%z")
-    return f"{zone} (UTC{offset[:3]}:{offset[3:]}, now {local:%H:%M})"

@@ -43,6 +43,8 @@ def notes(t: Translator, entry: Entry) -> str:
         lines.append(entry.description)
     if entry.cancel_reason:
         lines.append(t._("Cancelled: {reason}", reason=entry.cancel_reason))
+    elif entry.class_ended:
+        lines.append(t._("Cancelled: {reason}", reason=t._("This class has ended.")))
     return "\n".join(lines)
 
 

@@ -148,3 +148,15 @@ def test_the_export_explains_itself_in_the_readers_language(german):
     assert deutsch["contents"]["bookings"].startswith("Deine Buchungen")
     assert deutsch["bookings"] == [{"class": "Back care"}]
     assert export_file_name(german) == "meine-daten.json"
+
+
+def test_a_session_cancelled_by_the_end_of_its_class_says_so():
+    _, found = events(
+        ics(
+            translator("en"),
+            [entry(cancelled=True, class_ended=True, description="")],
+            teaching=False,
+            now=NOW,
+        )
+    )
+    assert str(found[0]["description"]) == "Cancelled: This class has ended."
