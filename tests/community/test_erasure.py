@@ -183,6 +183,7 @@ async def world(db, database_url) -> World:
             text="A short walk after class helps the muscles cool down.",
             category="physical",
             source="https://example.org/walking",
+            language="en",
             now=clock.now(),
         )
     world = World(deps, clock, series_id, first_four)

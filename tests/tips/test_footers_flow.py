@@ -90,6 +90,7 @@ async def test_tipstats_marks_what_each_tip_rests_on(onboarded, db, admin_id, cl
             text="Breathe out as you lift and in as you lower: it steadies every movement.",
             category="physical",
             source="https://example.org/breathing",
+            language="en",
             now=clock.now(),
         )
     anna = await onboarded("Anna")

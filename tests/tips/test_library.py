@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from bot.i18n import translator
 from bot.services import tips
 from bot.services.tip_library import (
     CATEGORIES,
@@ -16,9 +17,11 @@ from bot.services.tip_library import (
     LibraryError,
     load_library,
 )
-from handlers.tips import render, render_group_post
+from bot.views.tips import INSPIRED_BY, group_post, tip_message
 from tests.fake_telegram.html import parse_html
 from tests.tips.footers import WITHOUT_DOI, check_footer, footer_of, links
+
+ENGLISH = translator("en")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def test_every_tip_ends_with_the_footer_of_its_sources_kind(library):
     kinds = collections.Counter()
     for entry in library.tips:
         reference = library.references[entry.reference]
-        html, _ = render(tips.library_tip(entry, library))
+        html, _ = tip_message(ENGLISH, tips.library_tip(entry, library))
         text, entities = parse_html(html)  # as Telegram shows it
         assert text.startswith(f"💡 {entry.title}\n\n{entry.text}\n\n"), entry.id
         check_footer(text, entities, reference)
@@ -88,9 +91,16 @@ def test_every_group_post_ends_with_the_footer_of_its_sources_kind(library):
     for entry in library.tips:
         if entry.category != "social":
             continue
-        text, entities = parse_html(render_group_post(tips.library_tip(entry, library)))
+        text, entities = parse_html(group_post(ENGLISH, tips.library_tip(entry, library)))
         assert text.startswith(f"🤝 Why we move together: {entry.title}\n\n{entry.text}\n\n")
         check_footer(text, entities, library.references[entry.reference])
+
+
+def test_what_inspired_an_encouragement_tip_is_worded_through_the_catalog(library):
+    """The words under an encouragement tip that name what inspired it are our practice's:
+    each is a msgid (bot/views/tips.py INSPIRED_BY), so translators get to them."""
+    inspired = {r.inspired_by for r in library.references.values() if r.inspired_by}
+    assert inspired and inspired <= set(INSPIRED_BY)
 
 
 def test_a_trainers_tip_names_the_trainer_as_the_one_who_chose_its_source():
@@ -101,7 +111,7 @@ def test_a_trainers_tip_names_the_trainer_as_the_one_who_chose_its_source():
         text="Breathe out as you lift and in as you lower.",
         source=tips.TrainerSource(trainer_name="Tess", link="https://example.org/breathing"),
     )
-    text, entities = parse_html(render(tip)[0])
+    text, entities = parse_html(tip_message(ENGLISH, tip)[0])
     assert text.startswith("💡 Tip from your trainer Tess: Breathe out on the effort")
     assert footer_of(text) == "🔗 Source chosen by Tess\nhttps://example.org/breathing"
     assert links(text, entities) == {}
