@@ -121,7 +121,7 @@ async def test_care_reply_and_the_trainers_heads_up_only_with_permission(onboard
     view = await tess.expect("Check-ins of clients who share them with you")
     assert "Sam" in view.text and "pain 8/10" in view.text
     assert "Pia" not in view.text
-    assert "1 of your clients keep their check-ins private" in view.text
+    assert "1 of your clients keeps their check-ins private" in view.text
 
     await private.send("/clients")
     await private.expect("Sorry, only trainers can do that.")
@@ -381,6 +381,6 @@ async def test_milestones_private_and_in_the_group_only_if_opted_in(onboarded, d
         await person.press(await person.expect_until("Your upcoming classes"), "I'm here")
         await person.expect_until("Checked in for Back care")
         await person.expect_until("Congratulations: your first class!")
-    await tess.expect_until("🎉 Pat reached your first class! 👏", chat=group)
+    await tess.expect_until("🎉 Pat came to their first class! 👏", chat=group)
     group_texts = [e["message"].get("text", "") for e in await tg.events(-5004)]
     assert not any("Shy" in text for text in group_texts)
