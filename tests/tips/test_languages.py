@@ -42,9 +42,11 @@ def reader(language: str) -> notices.Reader:
 
 @pytest.fixture
 def german_library(monkeypatch) -> Library:
-    """Messages rendered as they go out read this library (German translated)."""
+    """The bot (started after this fixture) and messages rendered as they go out read this
+    library, German translated."""
     library = german(LIBRARY)
     monkeypatch.setattr("bot.views.tips.shipped_library", lambda: library)
+    monkeypatch.setattr("bot.app.load_library", lambda: library)
     return library
 
 
@@ -146,3 +148,43 @@ async def test_addtip_stores_the_language_it_was_written_in(onboarded, db, tg):
     async with db.reading() as session:
         found = list(await session.scalars(select(TrainerTip)))
     assert [(tip.title, tip.language) for tip in found] == [("Ausatmen bei der Anstrengung", "de")]
+
+
+async def test_tip_now_in_german_with_its_footer_from_the_catalog(
+    german_library, onboarded, catalog
+):
+    catalog(
+        "de",
+        {
+            "General information, not medical advice: your own plan comes from your "
+            "therapist.": "Allgemeine Information, keine ärztliche Beratung: Ihren Plan "
+            "macht Ihre Therapeutin oder Ihr Therapeut.",
+            "📚 Research: {authors} ({year}). {title}. {journal}.": (
+                "📚 Forschung: {authors} ({year}). {title}. {journal}."
+            ),
+            "💬 Encouragement from our practice, inspired by {source}": (
+                "💬 Ermutigung aus unserer Praxis, angeregt durch {source}"
+            ),
+            "an ISSA article": "einen Artikel der ISSA",
+            "👍 Helpful": "👍 Hilfreich",
+        },
+    )
+    anna = await onboarded("Anna", language_code="de")
+    seen: set[str] = set()
+    for _ in range(len(LIBRARY.tips)):
+        await anna.send("/tip")
+        tip = await anna.expect("💡 Tipp ")  # the library's German wording
+        assert "Allgemeine Information, keine ärztliche Beratung" in tip.text
+        assert tip.button_texts[0] == "👍 Hilfreich"
+        footer = tip.text.rsplit("\n\n", 1)[1]
+        seen.add(footer.split(":")[0].split(",")[0])
+        if footer.startswith("💬"):
+            assert (
+                footer == "💬 Ermutigung aus unserer Praxis, angeregt durch einen Artikel der ISSA"
+            )
+            assert {e.get("url") for e in tip.raw["entities"] if e["type"] == "text_link"} == {
+                LIBRARY.references["issa2024"].link
+            }
+        if {"📚 Forschung", "💬 Ermutigung aus unserer Praxis"} <= seen:
+            break
+    assert {"📚 Forschung", "💬 Ermutigung aus unserer Praxis"} <= seen
