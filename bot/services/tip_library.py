@@ -18,7 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -139,10 +139,21 @@ class Reference(BaseModel):
         return f"{DOI_LINK}{self.doi}" if self.doi else self.link
 
 
-class Tip(BaseModel):
-    """One tip of the library."""
+class _Wording(BaseModel):
+    """An entry whose title and text the reader reads: plain text, no markup."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("text", "title", check_fields=False)
+    @classmethod
+    def _no_markup(cls, value: str) -> str:
+        if "<" in value or ">" in value:
+            raise ValueError("must be plain text (no < or >)")
+        return value
+
+
+class Tip(_Wording):
+    """One tip of the library."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,48}$")
     category: Category
@@ -150,30 +161,14 @@ class Tip(BaseModel):
     text: str = Field(min_length=20, max_length=MAX_TEXT)
     reference: str
 
-    @field_validator("text", "title")
-    @classmethod
-    def _no_markup(cls, value: str) -> str:
-        if "<" in value or ">" in value:
-            raise ValueError("must be plain text (no < or >)")
-        return value
 
-
-class TipTranslation(BaseModel):
+class TipTranslation(_Wording):
     """One tip's title and text in another language (an entry of `tips.<language>.toml`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     translated: bool  # False: still the English copy, waiting for a translator
     title: str = Field(min_length=3, max_length=MAX_TRANSLATED_TITLE)
     text: str = Field(min_length=20, max_length=MAX_TRANSLATED_TEXT)
-
-    @field_validator("text", "title")
-    @classmethod
-    def _no_markup(cls, value: str) -> str:
-        if "<" in value or ">" in value:
-            raise ValueError("must be plain text (no < or >)")
-        return value
 
 
 @dataclass(frozen=True)
@@ -239,33 +234,53 @@ def load_library(tips_path: Path | None = None, references_path: Path | None = N
             raise LibraryError(f"{references_path}, {name}: the key is used twice")
         references[reference.key] = reference
 
-    tips: list[Tip] = []
-    seen: set[str] = set()
-    for number, raw in _entries(tips_path, "tip"):
-        name = f"tip {raw.get('id', '?')!r} (entry {number})"
-        try:
-            tip = Tip(**raw)
-        except ValidationError as error:
-            raise LibraryError(f"{tips_path}, {name}: {_problem(error)}") from None
-        if tip.id in seen:
-            raise LibraryError(f"{tips_path}, {name}: the id is used twice")
-        reference = references.get(tip.reference)
-        if reference is None:
-            raise LibraryError(f"{tips_path}, {name}: unknown reference {tip.reference!r}")
-        found = RESEARCH_WORDS.search(f"{tip.title}\n{tip.text}")
-        if reference.evidence != "research" and found:
-            raise LibraryError(
-                f"{tips_path}, {name}: rests on {KIND_NAMES[reference.evidence]} but says "
-                f"{found.group(0)!r}, as if it were a research finding"
-            )
-        seen.add(tip.id)
-        tips.append(tip)
-    by_id = {tip.id: tip for tip in tips}
+    tips = _checked(tips_path, Tip, references, RESEARCH_WORDS)
     translations = {
-        language: _translations(path, language, by_id, references)
+        language: _translations(path, language, {tip.id: tip for tip in tips}, references)
         for language, path in translation_files(tips_path).items()
     }
     return Library(tips=tuple(tips), references=references, translations=translations)
+
+
+Entry = TypeVar("Entry", Tip, TipTranslation)
+
+
+def _checked(
+    path: Path,
+    model: type[Entry],
+    references: dict[str, Reference],
+    research_words: re.Pattern[str],
+    tips: dict[str, Tip] | None = None,
+) -> list[Entry]:
+    """The [[tip]] entries of a library or translation file, each checked: its fields, an id
+    used once (a translation's: one the library has), and no `research_words` where the tip
+    rests on a source that is not research."""
+    found: dict[str, Entry] = {}
+    for number, raw in _entries(path, "tip"):
+        name = f"tip {raw.get('id', '?')!r} (entry {number})"
+        try:
+            entry = model(**raw)
+        except ValidationError as error:
+            raise LibraryError(f"{path}, {name}: {_problem(error)}") from None
+        if entry.id in found:
+            raise LibraryError(f"{path}, {name}: the id is used twice")
+        if tips is None:
+            key = entry.reference
+            if key not in references:
+                raise LibraryError(f"{path}, {name}: unknown reference {key!r}")
+        elif entry.id in tips:
+            key = tips[entry.id].reference
+        else:
+            raise LibraryError(f"{path}, {name}: no tip has this id in the English library")
+        evidence = references[key].evidence
+        said = research_words.search(f"{entry.title}\n{entry.text}")
+        if evidence != "research" and said:
+            raise LibraryError(
+                f"{path}, {name}: rests on {KIND_NAMES[evidence]} but says "
+                f"{said.group(0)!r}, as if it were a research finding"
+            )
+        found[entry.id] = entry
+    return list(found.values())
 
 
 def translation_files(tips_path: Path) -> dict[str, Path]:
@@ -290,28 +305,9 @@ def _translations(
             f"{path}: no research words are known for {language!r}; add them to "
             "TRANSLATED_RESEARCH_WORDS in bot/services/tip_library.py first"
         )
-    found: dict[str, TipTranslation] = {}
-    for number, raw in _entries(path, "tip"):
-        name = f"tip {raw.get('id', '?')!r} (entry {number})"
-        try:
-            entry = TipTranslation(**raw)
-        except ValidationError as error:
-            raise LibraryError(f"{path}, {name}: {_problem(error)}") from None
-        if entry.id in found:
-            raise LibraryError(f"{path}, {name}: the id is used twice")
-        tip = tips.get(entry.id)
-        if tip is None:
-            raise LibraryError(f"{path}, {name}: no tip has this id in the English library")
-        evidence = references[tip.reference].evidence
-        wording = f"{entry.title}\n{entry.text}"
-        said = own_words.search(wording) or RESEARCH_WORDS.search(wording)
-        if evidence != "research" and said:
-            raise LibraryError(
-                f"{path}, {name}: rests on {KIND_NAMES[evidence]} but says "
-                f"{said.group(0)!r}, as if it were a research finding"
-            )
-        found[entry.id] = entry
-    return found
+    words = re.compile(f"{own_words.pattern}|{RESEARCH_WORDS.pattern}", re.IGNORECASE)
+    entries = _checked(path, TipTranslation, references, words, tips)
+    return {entry.id: entry for entry in entries}
 
 
 @functools.cache

@@ -37,6 +37,13 @@ async def stored(db, user_id: int) -> list[CheckIn]:
         return list(await session.scalars(select(CheckIn).where(CheckIn.user_id == user_id)))
 
 
+async def link_group(trainer, group) -> None:
+    """`trainer` links `group` to their class "Back care" with /linkgroup."""
+    await trainer.send("/linkgroup", chat=group)
+    await trainer.press(await trainer.expect("Which class", chat=group), "Back care")
+    await trainer.expect_edit("Linked", chat=group)
+
+
 async def make_trainer(db, person) -> None:
     async with db.transaction() as session:
         (await users.get_user(session, person.id)).role = Role.TRAINER
@@ -195,9 +202,7 @@ async def test_the_weekly_summary_is_anonymous_and_needs_three(onboarded, tg, db
     series_id = await add_series(db, clock, tess.id)
     target = (await sessions_of(db, series_id))[0]
     group = tg.group("Back Care Group", id=-5002)
-    await tess.send("/linkgroup", chat=group)
-    await tess.press(await tess.expect("Which class", chat=group), "Back care")
-    await tess.expect_edit("Linked", chat=group)
+    await link_group(tess, group)
     people = [await onboarded(name) for name in ("Ann", "Ben", "Cid", "Dee")]
     for person in people:
         await book(person, target.id)
@@ -364,9 +369,7 @@ async def test_milestones_private_and_in_the_group_only_if_opted_in(onboarded, d
     series_id = await add_series(db, clock, tess.id)
     target = (await sessions_of(db, series_id))[0]
     group = tg.group("Back Care Group", id=-5004)
-    await tess.send("/linkgroup", chat=group)
-    await tess.press(await tess.expect("Which class", chat=group), "Back care")
-    await tess.expect_edit("Linked", chat=group)
+    await link_group(tess, group)
     shy, proud = await onboarded("Shy"), await onboarded("Pat")
     await proud.send("/settings")
     await proud.press(await proud.expect("Your settings"), "Check-in choices")

@@ -14,7 +14,7 @@ from bot.models import Group, User
 from bot.services import users
 from bot.views import notices
 from tests.classes.conftest import add_series, sessions_of
-from tests.community.test_flows import checkin, make_trainer
+from tests.community.test_flows import checkin, link_group, make_trainer
 from tests.harness import book
 
 NOW = dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)  # Monday, 08:00 in Berlin
@@ -255,9 +255,7 @@ async def test_group_posts_go_out_in_the_groups_language(onboarded, tg, db, cloc
     await make_trainer(db, tess)
     await add_series(db, clock, tess.id)
     group = tg.group("Rückengruppe", id=-7001)
-    await tess.send("/linkgroup", chat=group)
-    await tess.press(await tess.expect("Which class", chat=group), "Back care")
-    await tess.expect_edit("Linked", chat=group)
+    await link_group(tess, group)
     # The group was linked in English (Tess's language); it now reads German.
     async with db.transaction() as session:
         await session.execute(update(Group).where(Group.chat_id == -7001).values(language="de"))

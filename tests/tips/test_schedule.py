@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.models import Attendance, Role, TipDelivery, User
 from bot.services import bookings, classes, tips, users
 from bot.services.tip_library import load_library
+from tests.classes.conftest import add_series, sessions_of
 
 LIBRARY = load_library()
 
@@ -276,26 +278,13 @@ async def test_a_trainers_tip_goes_to_clients_reading_its_language(db):
             language="de",
             now=start,
         )
-        series = await classes.create_series(
-            session,
-            await session.get(User, tess.id),
-            classes.SeriesSpec(
-                title="Rücken",
-                location="Studio",
-                timezone="UTC",
-                start_time=dt.time(18),
-                duration_minutes=60,
-                capacity=5,
-                first_date=dt.date(2026, 11, 5),
-                weekdays=(3,),
-            ),
-            now=start,
-        )
-        target = (await classes.upcoming(session, now=start, series_id=series.id))[0]
+    series_id = await add_series(
+        db, ManualClock(start), tess.id, timezone="UTC", first_date=dt.date(2026, 11, 5)
+    )
+    first = (await sessions_of(db, series_id))[0]
+    async with db.transaction() as session:
         for person in (german, app_german, english):
-            await bookings.book(
-                session, await session.get(User, person.id), target.session.id, now=start
-            )
+            await bookings.book(session, await session.get(User, person.id), first.id, now=start)
     got: dict[int, set[str]] = {german.id: set(), app_german.id: set(), english.id: set()}
     async with db.transaction() as session:
         for person in got:
