@@ -472,7 +472,8 @@ class TipFeedback(Base):
 
 
 class TrainerTip(Base):
-    """A tip a trainer wrote, with its source; it goes to the trainer's own clients only."""
+    """A tip a trainer wrote, with its source; it goes to the trainer's own clients (who read
+    its language) only."""
 
     __tablename__ = "trainer_tips"
 
@@ -482,6 +483,8 @@ class TrainerTip(Base):
     title: Mapped[str] = mapped_column(String(80))
     text: Mapped[str] = mapped_column(Text)
     source_url: Mapped[str] = mapped_column(String(500))
+    # The language the trainer wrote it in: it goes to clients who read that language only.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_at: Mapped[dt.datetime]
 
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.models import BroadcastState, OutboxState, Role
+from bot.i18n import N_
+from bot.models import Role
 from bot.services import broadcasts, users
+from bot.views.broadcasts import BROADCAST, audience_label, render_status
 from bot.views.callbacks import pack, pattern, stale_button, unpack
-from bot.views.formatting import count
 from bot.views.keyboards import button, column
 from handlers import conversation
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
 
-PREFIX = "bc"
 AWAITING = "broadcast"
+CANCELLED = N_("Cancelled. Nothing was sent.")
 
 
 def heading(author_name: str) -> str:
@@ -30,48 +31,37 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def render_status(status: broadcasts.Status) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The author's status message: counts so far, and a Stop button while it runs."""
-    progress = status.progress
-    waiting = progress.open
-    lines = [
-        f"📣 Broadcast to {escape(status.audience)}: "
-        f"{status.recipients} recipient{'s' if status.recipients != 1 else ''}",
-        f"Queued {waiting} · Sent {progress[OutboxState.SENT]} · "
-        f"Failed {progress[OutboxState.FAILED]} · "
-        f"Unreachable {progress[OutboxState.UNREACHABLE]}",
-    ]
-    if status.state == BroadcastState.QUEUED:
-        return "\n".join(lines), column(button("⏹ Stop", pack(PREFIX, "stop", status.broadcast_id)))
-    if status.state == BroadcastState.STOPPED:
-        lines.append(
-            f"⏹ Stopped: {progress[OutboxState.CANCELLED]} will not be sent "
-            "(any already on their way still arrive)."
-        )
-    else:
-        lines.append("✅ Finished.")
-    return "\n".join(lines), None
-
-
 async def start_broadcast(update: Update, context: BotContext) -> None:
     """/broadcast: offer the audiences this trainer or admin can reach."""
+    t = context.t
     async with context.deps.db.reading() as session:
         audiences = await broadcasts.audiences_for(session, context.actor)
     if not audiences:
         await respond(
             update,
             context,
-            "You have no audience yet: once people book your classes (/newclass creates "
-            "one), you can message the clients of each class, or all your clients, from here.",
+            t._(
+                "You have no audience yet: once people book your classes (/newclass creates "
+                "one), you can message the clients of each class, or all your clients, from "
+                "here."
+            ),
         )
         return
     buttons = [
-        button(f"{audience.label} ({audience.recipients})", pack(PREFIX, "to", audience.key))
+        button(
+            # Translators: an audience and how many it reaches, "All clients (12)".
+            t._(
+                "{audience} ({n})",
+                audience=audience_label(t, audience.key, audience.title),
+                n=audience.recipients,
+            ),
+            pack(BROADCAST, "to", audience.key),
+        )
         for audience in audiences
     ]
-    buttons.append(button("✖️ Cancel", pack(PREFIX, "cancel")))
+    buttons.append(button(t._("✖️ Cancel"), pack(BROADCAST, "cancel")))
     await respond(
-        update, context, "📣 Who should receive your message?", reply_markup=column(*buttons)
+        update, context, t._("📣 Who should receive your message?"), reply_markup=column(*buttons)
     )
 
 
@@ -84,25 +74,38 @@ async def _ask_for_text(
         await users.await_input(
             session, context.actor.id, f"{AWAITING}:{key}", now=context.deps.clock.now()
         )
-    muted = f" ({found.muted} muted broadcasts)" if found.muted else ""
-    unreachable = f"; {found.unreachable} blocked the bot" if found.unreachable else ""
-    question = (
-        f"Send me the message for <b>{escape(found.label)}</b>: "
-        f"{count(found.recipients, 'person', 'people')} will get it{muted}{unreachable}."
-        "\n\nText only; bold, italics and links are kept. You'll see a preview first. "
-        "/cancel stops here."
+    t = context.t
+    who = t.n_(
+        "Send me the message for <b>{audience}</b>: {n} person will get it.",
+        "Send me the message for <b>{audience}</b>: {n} people will get it.",
+        found.recipients,
+        audience=escape(audience_label(t, found.key, found.title)),
     )
+    left_out = []
+    if found.muted:
+        left_out.append(
+            t.n_("{n} person muted broadcasts.", "{n} people muted broadcasts.", found.muted)
+        )
+    if found.unreachable:
+        left_out.append(
+            t.n_("{n} person blocked the bot.", "{n} people blocked the bot.", found.unreachable)
+        )
+    how = t._(
+        "Text only; bold, italics and links are kept. You'll see a preview first. /cancel "
+        "stops here."
+    )
+    question = " ".join([who, *left_out]) + "\n\n" + how
     await (edit_or_send if replace else respond)(update, context, question)
 
 
 async def on_broadcast_text(update: Update, context: BotContext, key: str) -> None:
     """The message to broadcast: save a draft and show the preview with Send / Cancel."""
-    message = update.effective_message
+    message, t = update.effective_message, context.t
     if message.text is None:
         await respond(
             update,
             context,
-            "I can only broadcast text for now. Send your message as text, or /cancel.",
+            t._("I can only broadcast text for now. Send your message as text, or /cancel."),
         )
         return
     actor = context.actor
@@ -124,17 +127,22 @@ async def on_broadcast_text(update: Update, context: BotContext, key: str) -> No
     await respond(
         update,
         context,
-        f"Preview: this is what {count(found.recipients, 'person', 'people')} in "
-        f"<b>{escape(found.label)}</b> will receive.",
+        t.n_(
+            "Preview: this is what {n} person in <b>{audience}</b> will receive.",
+            "Preview: this is what {n} people in <b>{audience}</b> will receive.",
+            found.recipients,
+            audience=escape(audience_label(t, found.key, found.title)),
+        ),
     )
     await respond(
         update,
         context,
         html,
         reply_markup=column(
-            button(f"✅ Send to {found.recipients}", pack(PREFIX, "send", draft.id)),
-            button("✏️ Write it again", pack(PREFIX, "redo", draft.id)),
-            button("✖️ Cancel", pack(PREFIX, "drop", draft.id)),
+            # Translators: button, "Send to 12" (recipients).
+            button(t._("✅ Send to {n}", n=found.recipients), pack(BROADCAST, "send", draft.id)),
+            button(t._("✏️ Write it again"), pack(BROADCAST, "redo", draft.id)),
+            button(t._("✖️ Cancel"), pack(BROADCAST, "drop", draft.id)),
         ),
     )
 
@@ -151,7 +159,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "cancel":
         async with context.deps.db.transaction() as session:
             await users.await_input(session, context.actor.id, None, now=now)
-        await edit_or_send(update, context, "Cancelled. Nothing was sent.")
+        await edit_or_send(update, context, context.t._(CANCELLED))
         return
     if len(args) != 2 or not args[1].isdigit():
         raise stale_button()
@@ -167,12 +175,12 @@ async def on_button(update: Update, context: BotContext) -> None:
         if action == "redo":
             await _ask_for_text(update, context, key, replace=False)
         else:
-            await respond(update, context, "Cancelled. Nothing was sent.")
+            await respond(update, context, context.t._(CANCELLED))
     elif action == "stop":
         async with context.deps.db.transaction() as session:
             await broadcasts.stop(session, context.actor, broadcast_id, now=now)
             (status,) = await broadcasts.statuses(session, now=now, broadcast_ids=[broadcast_id])
-        text, markup = render_status(status)
+        text, markup = render_status(context.t, status)
         await edit_or_send(update, context, text, reply_markup=markup)
     else:
         raise stale_button()
@@ -191,7 +199,7 @@ async def show_status(update: Update, context: BotContext, status: broadcasts.St
     dispatcher keeps up to date."""
     await answer_query(update, context)
     await update.callback_query.edit_message_reply_markup(None)
-    text, markup = render_status(status)
+    text, markup = render_status(context.t, status)
     sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     async with context.deps.db.transaction() as session:
         await broadcasts.attach_status(
@@ -202,5 +210,5 @@ async def show_status(update: Update, context: BotContext, status: broadcasts.St
 def register(application: Application) -> None:
     """Add /broadcast, its buttons, and the route for the message text."""
     application.add_handler(command("broadcast", start_broadcast))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
-    conversation.expect(AWAITING, on_broadcast_text, reopen="/broadcast starts a new message.")
+    application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(BROADCAST)))
+    conversation.expect(AWAITING, on_broadcast_text, reopen=N_("/broadcast starts a new message."))

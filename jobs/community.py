@@ -1,4 +1,8 @@
-"""The community tick: check-in invitations, group posts, buddy pairings and questions."""
+"""The community tick: check-in invitations, group posts, buddy pairings and questions.
+
+Each message is a template (bot/views/checkins.py, community.py, buddies.py), worded as it
+goes out in its reader's language: a person's, or a group's.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,48 @@ from telegram.ext import Application
 from bot.context import BotContext, Deps
 from bot.models import Priority
 from bot.services import buddies, community, outbox
-from handlers.buddies import introductions, question
-from handlers.checkins import prompt_markup
-from handlers.community import render_post
+from bot.views.buddies import person_params, starter_for
+from bot.views.community import post_params
 
 log = logging.getLogger(__name__)
+
+
+def introductions(match: buddies.Match) -> list[outbox.Notice]:
+    """A private introduction for each member of a new pair or trio."""
+    starter = starter_for(match.pair_id)
+    notices = []
+    for member in match.members:
+        others = [m for m in match.members if m.id != member.id]
+        notices.append(
+            outbox.Notice(
+                chat_id=member.id,
+                template="buddy_intro",
+                params={
+                    "title": match.series.title,
+                    "buddies": [person_params(other) for other in others],
+                    "starter": starter,
+                },
+                dedupe_key=f"buddy-intro:{match.pair_id}:{member.id}",
+                kind="buddy",
+                priority=Priority.BACKGROUND,
+                subjects=tuple(other.id for other in others),
+            )
+        )
+    return notices
+
+
+def question(item: buddies.Question) -> outbox.Notice:
+    """ "Did you two connect?" three days after the introduction, naming the buddies who
+    are still members."""
+    return outbox.Notice(
+        chat_id=item.user.id,
+        template="buddy_question",
+        params={"pair": item.pair_id, "buddies": [b.first_name for b in item.buddies]},
+        dedupe_key=f"buddy-ask:{item.pair_id}:{item.user.id}",
+        kind="buddy",
+        priority=Priority.BACKGROUND,
+        subjects=tuple(b.id for b in item.buddies),
+    )
 
 
 async def run_community(deps: Deps, bot_username: str) -> int:
@@ -22,37 +63,29 @@ async def run_community(deps: Deps, bot_username: str) -> int:
     notices: list[outbox.Notice] = []
     async with deps.db.transaction() as session:
         for prompt in await community.due_prompts(session, now=now):
-            text = (
-                "📝 How are you doing this week? A 20-second check-in (mood, energy, pain) "
-                "helps you see your progress."
-                if prompt.kind == "weekly"
-                else f"📝 How do you feel after {prompt.title}? A quick check-in helps you see "
-                "what the classes do for you."
-            )
             notices.append(
                 outbox.Notice(
                     chat_id=prompt.user.id,
-                    text=text,
+                    template="checkin_prompt",
+                    params={"kind": prompt.kind, "title": prompt.title},
                     dedupe_key=prompt.key,
                     kind="checkin_prompt",
                     priority=Priority.BACKGROUND,
-                    reply_markup=prompt_markup(prompt.kind).to_dict(),
                 )
             )
         for post in await community.due_group_posts(session, now=now):
-            text, keyboard = render_post(post, bot_username)
             notices.append(
                 outbox.Notice(
                     chat_id=post.chat_id,
-                    text=text,
+                    template=f"group_{post.kind}",
+                    params=post_params(post, bot_username),
                     dedupe_key=post.key,
                     kind=f"group_{post.kind}",
                     priority=Priority.BACKGROUND,
-                    reply_markup=keyboard.to_dict() if keyboard else None,
                 )
             )
         for match in await buddies.weekly_matches(session, now=now):
-            notices += introductions(match, now=now)
+            notices += introductions(match)
         for item in await buddies.due_questions(session, now=now):
             notices.append(question(item))
         queued = await outbox.enqueue(session, notices, now=now)

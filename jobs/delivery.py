@@ -57,6 +57,7 @@ from bot.models import BroadcastState
 from bot.process_lock import ProcessLock
 from bot.services import broadcasts, outbox
 from bot.views import notices
+from bot.views.broadcasts import render_status
 from jobs.batching import Batcher
 from jobs.rate_limit import RateLimiter, Slot
 
@@ -403,11 +404,10 @@ class Dispatcher:
     async def refresh_statuses(self, *, force: bool = False) -> None:
         """Edit the status message of each running broadcast (at most every 2 s each), and
         show each broadcast's end once it is over, however late its status message appears.
+        Each is worded in its author's language as it is now.
 
         Called by the drain between batches and when it ends, so never concurrently.
         """
-        from handlers.broadcasts import render_status
-
         if not self.enabled or self.limiter.paused:
             return
         now = time.monotonic()
@@ -422,13 +422,24 @@ class Dispatcher:
                 found += await broadcasts.statuses(
                     session, now=self.deps.clock.now(), broadcast_ids=late
                 )
+            authors = await outbox.recipients(
+                session, {s.status_chat_id for s in found if s.status_chat_id is not None}
+            )
         for status in found:
             finished = status.state != BroadcastState.QUEUED
             if finished:
                 self._ends_due.setdefault(status.broadcast_id, now)
             if status.status_chat_id is None or status.status_message_id is None:
                 continue
-            text, markup = render_status(status)
+            author = authors.get(status.status_chat_id) or outbox.Recipient(None, None, None)
+            reader = notices.reader_for(
+                author.language,
+                author.app_language,
+                author.timezone,
+                default_zone=self.deps.settings.default_timezone,
+                now=self.deps.clock.now(),
+            )
+            text, markup = render_status(reader.t, status)
             if self._status_shown.get(status.broadcast_id) == text:
                 self._ends_due.pop(status.broadcast_id, None)
                 continue

@@ -1,4 +1,5 @@
-"""The tip tick: queue the tips that fell due, and the weekly post of each linked group."""
+"""The tip tick: queue the tips that fell due, and the weekly post of each linked group;
+each is worded in its reader's language as it goes out (bot/views/tips.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from telegram.ext import Application
 from bot.context import BotContext, Deps
 from bot.models import Priority
 from bot.services import outbox, tips
-from handlers.tips import markup_dict, render, render_group_post
+from bot.views.tips import tip_params
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +21,14 @@ async def queue_due_tips(deps: Deps) -> int:
     notices = []
     async with deps.db.transaction() as session:
         for due in await tips.due_tips(session, deps.library, now=now):
-            text, keyboard = render(due.tip)
             notices.append(
                 outbox.Notice(
                     chat_id=due.user.id,
-                    text=text,
+                    template="tip",
+                    params=tip_params(due.tip),
                     dedupe_key=f"tip:{due.user.id}:{due.slot}",
                     kind="tip",
                     priority=Priority.BACKGROUND,
-                    reply_markup=markup_dict(keyboard),
                     subjects=(due.tip.trainer_id,) if due.tip.trainer_id else (),
                 )
             )
@@ -36,7 +36,8 @@ async def queue_due_tips(deps: Deps) -> int:
             notices.append(
                 outbox.Notice(
                     chat_id=post.chat_id,
-                    text=render_group_post(post.tip),
+                    template="group_tip",
+                    params=tip_params(post.tip),
                     dedupe_key=f"group-tip:{post.chat_id}:{post.week}",
                     kind="group_tip",
                     priority=Priority.BACKGROUND,

@@ -1,14 +1,22 @@
-"""Catalogs written at test time: a language whose translations a test chooses, so that it can
-show which language a message was rendered in, whatever the shipped catalogs hold."""
+"""Catalogs written at test time, so a test can show which language a message was rendered
+in (and that placeholders and plural forms are filled in from the reader's catalog),
+whatever the shipped catalogs hold.
+
+- `written_catalog(folder, "de", {...})`: a catalog holding only these entries, hiding the
+  shipped one for the length of a `with` block;
+- the `catalog` fixture: `catalog("de", {"Hello": "Hallo"})` adds these translations to the
+  shipped catalog for the length of a test.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po, write_po
 
 from bot import i18n
 
@@ -40,3 +48,27 @@ def written_catalog(folder: Path, language: str, entries: Entries) -> Iterator[i
     finally:
         i18n._locale_dirs[:] = shipped
         i18n.reload_catalogs()
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable]:
+    """`catalog("de", {"Hello": "Hallo"})`: German reads these translations too."""
+    folder = tmp_path / "locales"
+
+    def install(language: str, entries: Entries) -> None:
+        shipped = i18n.LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+        with shipped.open("rb") as source:
+            found = read_po(source, locale=language)
+        for msgid, msgstr in entries.items():
+            found.add(msgid, msgstr)
+        target = folder / language / "LC_MESSAGES" / "messages.po"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            write_po(out, found)
+        # A copy of the folder list, so that the test's folder is gone again afterwards.
+        monkeypatch.setattr(i18n, "_locale_dirs", list(i18n._locale_dirs))
+        i18n.add_locales_dir(folder)
+
+    yield install
+    monkeypatch.undo()
+    i18n.reload_catalogs()

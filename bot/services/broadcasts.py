@@ -30,13 +30,25 @@ STOPPED_SETTLING = dt.timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a broadcast can reach: a key for buttons, a label, and how many will get it."""
+    """Who a broadcast can reach: a key for buttons (ALL_CLIENTS, MY_CLIENTS or a class's),
+    the class's title for a class's clients, and how many will get it.
+    bot/views/broadcasts.py `audience_label` names it for the reader."""
 
     key: str
-    label: str
+    title: str | None  # the class, for the clients of one class
     recipients: int
     muted: int  # clients in the audience who muted broadcasts
     unreachable: int  # clients who blocked the bot
+
+    @property
+    def label(self) -> str:
+        """TODO(i18n): the audience's name in English, only for handlers/schedule.py until it
+        names audiences with bot.views.broadcasts.audience_label; then this goes."""
+        if self.key == ALL_CLIENTS:
+            return "All clients"
+        if self.key == MY_CLIENTS:
+            return "All my clients"
+        return f"Clients of {self.title}"
 
 
 def _clients_of(actor: User, series_id: int | None = None) -> object:
@@ -44,27 +56,27 @@ def _clients_of(actor: User, series_id: int | None = None) -> object:
     return User.id.in_(clients_of_trainer(actor.id, series_id)) & (User.id != actor.id)
 
 
-async def _who(session: AsyncSession, actor: User, key: str) -> tuple[str, object]:
-    """The label and the user condition of one of the actor's audiences."""
+async def _who(session: AsyncSession, actor: User, key: str) -> tuple[str | None, object]:
+    """The class title (for a class's clients) and the user condition of one of the
+    actor's audiences."""
     if key == ALL_CLIENTS and actor.role == Role.ADMIN:
-        return "All clients", (User.role == Role.CLIENT) & (User.id != actor.id)
+        return None, (User.role == Role.CLIENT) & (User.id != actor.id)
     if key == MY_CLIENTS and actor.role.at_least(Role.TRAINER):
-        return "All my clients", _clients_of(actor)
+        return None, _clients_of(actor)
     if key.startswith(SERIES) and key[len(SERIES) :].isdigit():
         series = await session.get(ClassSeries, int(key[len(SERIES) :]))
         if series is not None and series.trainer_id == actor.id:
-            return f"Clients of {series.title}", _clients_of(actor, series.id)
-    raise NotAllowed("You can't send to that audience.")
+            return series.title, _clients_of(actor, series.id)
+    raise NotAllowed("broadcast_audience_unknown")
 
 
-async def _label(session: AsyncSession, key: str) -> str:
-    if key == ALL_CLIENTS:
-        return "All clients"
-    if key == MY_CLIENTS:
-        return "All my clients"
+async def _title(session: AsyncSession, key: str) -> str | None:
+    """The class title of a class's audience (None for the others, or a class gone)."""
     series_id = key.removeprefix(SERIES)
-    series = await session.get(ClassSeries, int(series_id)) if series_id.isdigit() else None
-    return f"Clients of {series.title}" if series else key
+    if not key.startswith(SERIES) or not series_id.isdigit():
+        return None
+    series = await session.get(ClassSeries, int(series_id))
+    return series.title if series else None
 
 
 async def audiences_for(session: AsyncSession, actor: User) -> list[Audience]:
@@ -85,14 +97,16 @@ async def audiences_for(session: AsyncSession, actor: User) -> list[Audience]:
         keys += [MY_CLIENTS, *(f"{SERIES}{series_id}" for series_id in running)]
     found = []
     for key in keys:
-        label, who = await _who(session, actor, key)
-        counted = await _count_audience(session, key, label, who)
+        title, who = await _who(session, actor, key)
+        counted = await _count_audience(session, key, title, who)
         if counted.recipients or counted.muted or counted.unreachable:
             found.append(counted)
     return found
 
 
-async def _count_audience(session: AsyncSession, key: str, label: str, who: object) -> Audience:
+async def _count_audience(
+    session: AsyncSession, key: str, title: str | None, who: object
+) -> Audience:
     row = (
         await session.execute(
             select(
@@ -103,7 +117,7 @@ async def _count_audience(session: AsyncSession, key: str, label: str, who: obje
             ).where(who)
         )
     ).one()
-    return Audience(key=key, label=label, recipients=row[3], muted=row[1], unreachable=row[2])
+    return Audience(key=key, title=title, recipients=row[3], muted=row[1], unreachable=row[2])
 
 
 async def recipients(session: AsyncSession, actor: User, key: str) -> list[User]:
@@ -122,7 +136,7 @@ async def audience(session: AsyncSession, actor: User, key: str) -> Audience:
     for candidate in await audiences_for(session, actor):
         if candidate.key == key:
             return candidate
-    raise NotAllowed("You can't send to that audience.")
+    raise NotAllowed("broadcast_audience_unknown")
 
 
 async def draft(
@@ -139,12 +153,9 @@ async def draft(
     `body` the author's text without markup, `length` the whole message's length as Telegram
     counts it. Empty or over-long messages are refused and nothing is saved."""
     if not body.strip():
-        raise InvalidInput("The message is empty. Send the text you want your clients to read.")
+        raise InvalidInput("broadcast_empty")
     if length > MAX_LENGTH:
-        raise InvalidInput(
-            f"That message is {length} characters long with its heading; Telegram allows "
-            f"{MAX_LENGTH}. Please shorten it and send it again."
-        )
+        raise InvalidInput("broadcast_too_long", length=length, limit=MAX_LENGTH)
     await audience(session, actor, audience_key)
     broadcast = Broadcast(
         author_id=actor.id,
@@ -161,9 +172,9 @@ async def draft(
 async def _own(session: AsyncSession, actor: User, broadcast_id: int) -> Broadcast:
     broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
     if broadcast is None:
-        raise NotFound("That broadcast no longer exists.")
+        raise NotFound("broadcast_gone")
     if broadcast.author_id != actor.id and actor.role != Role.ADMIN:
-        raise NotAllowed("Only its author or an admin can do that with this broadcast.")
+        raise NotAllowed("broadcast_not_yours")
     return broadcast
 
 
@@ -177,7 +188,7 @@ async def queue(
     """
     broadcast = await _own(session, actor, broadcast_id)
     if broadcast.state != BroadcastState.DRAFT:
-        raise InvalidInput("This broadcast has already been sent.")
+        raise InvalidInput("broadcast_already_sent")
     people = await recipients(session, actor, broadcast.audience)
     await _send(session, broadcast, [(user, broadcast.text, None) for user in people], now=now)
     return broadcast
@@ -255,7 +266,7 @@ async def discard(session: AsyncSession, actor: User, broadcast_id: int) -> str:
     """Throw a draft away; return its audience key. A broadcast already sent is not touched."""
     broadcast = await _own(session, actor, broadcast_id)
     if broadcast.state != BroadcastState.DRAFT:
-        raise InvalidInput("This broadcast has already been sent; use its Stop button.")
+        raise InvalidInput("broadcast_sent_use_stop")
     await session.delete(broadcast)
     return broadcast.audience
 
@@ -267,7 +278,7 @@ async def stop(session: AsyncSession, actor: User, broadcast_id: int, *, now: dt
     """
     broadcast = await _own(session, actor, broadcast_id)
     if broadcast.state != BroadcastState.QUEUED:
-        raise InvalidInput("This broadcast is not running any more.")
+        raise InvalidInput("broadcast_not_running")
     cancelled = await outbox.cancel_pending(
         session, broadcast_id=broadcast.id, reason="stopped by its author"
     )
@@ -281,7 +292,8 @@ class Status:
     """Where a broadcast is, for its author's status message."""
 
     broadcast_id: int
-    audience: str  # its label, e.g. "Clients of Back care"
+    audience: str  # its key (ALL_CLIENTS, MY_CLIENTS or a class's)
+    audience_title: str | None  # the class, for a class's clients
     state: BroadcastState
     recipients: int
     progress: outbox.Progress
@@ -324,7 +336,8 @@ async def statuses(
         result.append(
             Status(
                 broadcast_id=broadcast.id,
-                audience=await _label(session, broadcast.audience),
+                audience=broadcast.audience,
+                audience_title=await _title(session, broadcast.audience),
                 state=broadcast.state,
                 recipients=broadcast.recipient_count,
                 progress=current,

@@ -34,7 +34,8 @@ class ConsentNeeded(DomainError):
 
 @dataclass
 class Care:
-    """Why a check-in deserves a kind word (empty when all is well)."""
+    """Why a check-in deserves a kind word (empty when all is well): reason codes
+    ("high_pain", "pain_rise", "low_mood_twice"), worded by bot/views/checkins.py."""
 
     reasons: list[str] = field(default_factory=list)
 
@@ -61,16 +62,13 @@ def today_for(user: User, now: dt.datetime) -> dt.date:
 def check_values(mood: int, energy: int, pain: int, note: str | None) -> str | None:
     """Refuse values out of range and notes over 500 characters; return the tidy note."""
     if not 1 <= mood <= 5 or not 1 <= energy <= 5:
-        raise InvalidInput("Mood and energy go from 1 to 5.")
+        raise InvalidInput("mood_energy_out_of_range")
     if not 0 <= pain <= 10:
-        raise InvalidInput("Pain goes from 0 to 10.")
+        raise InvalidInput("pain_out_of_range")
     if note is not None:
         note = note.strip()
         if len(note) > MAX_NOTE:
-            raise InvalidInput(
-                f"That note is {len(note)} characters long; the limit is {MAX_NOTE}. "
-                "Please shorten it and send it again."
-            )
+            raise InvalidInput("note_too_long", length=len(note), limit=MAX_NOTE)
     return note or None
 
 
@@ -115,9 +113,7 @@ async def save(
 ) -> Saved:
     """Store a check-in (only with consent); today's earlier one is replaced."""
     if not user.wellbeing_consent:
-        raise ConsentNeeded(
-            "Check-ins are stored only with your consent. You can give it in /settings."
-        )
+        raise ConsentNeeded("checkin_consent_needed")
     note = check_values(mood, energy, pain, note)
     day = today_for(user, now)
     existing = await session.scalar(

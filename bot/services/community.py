@@ -56,7 +56,7 @@ async def link(
     """Link the group to one of the trainer's classes; False if it was linked already."""
     series = await session.get(ClassSeries, series_id)
     if series is None or series.ended_at is not None:
-        raise NotFound("That class doesn't exist (any more).")
+        raise NotFound("linked_class_gone")
     check_owner(trainer, series)
     group = await groups.record_membership(session, chat_id, title, present=True, now=now)
     # The group reads the language of the trainer who linked it, until /grouplanguage.
@@ -108,6 +108,20 @@ async def groups_of_series(session: AsyncSession, series_id: int) -> list[Group]
         select(Group)
         .join(GroupLink, GroupLink.group_id == Group.id)
         .where(GroupLink.series_id == series_id, Group.bot_removed_at.is_(None))
+    )
+    return list(rows)
+
+
+async def groups_of_client(session: AsyncSession, user_id: int) -> list[Group]:
+    """The reachable groups linked to any class the user ever booked (each once)."""
+    series_ids = (
+        select(ClassSession.series_id)
+        .join(Booking, Booking.session_id == ClassSession.id)
+        .where(Booking.user_id == user_id)
+    )
+    linked = select(GroupLink.group_id).where(GroupLink.series_id.in_(series_ids))
+    rows = await session.scalars(
+        select(Group).where(Group.id.in_(linked), Group.bot_removed_at.is_(None)).order_by(Group.id)
     )
     return list(rows)
 

@@ -21,11 +21,14 @@ STREAK_MILESTONE = 4
 
 @dataclass
 class Progress:
-    """What /progress shows: the series to draw and the two-line summary."""
+    """What /progress shows: the check-ins and attended classes to draw, and the figures of
+    its summary (bot/views/progress.py words them)."""
 
-    checkins: list[CheckIn]
-    sessions: list[dt.datetime]
-    summary: list[str]
+    checkins: list[CheckIn]  # the last twelve weeks, oldest first
+    sessions: list[dt.datetime]  # attended classes of the last twelve weeks
+    recent_sessions: int  # attended in the last four weeks
+    current_run: int  # consecutive weeks with a class, up to this week
+    longest_run: int
 
 
 def _week(moment: dt.datetime | dt.date, zone: ZoneInfo) -> tuple[int, int]:
@@ -52,18 +55,9 @@ def week_runs(attended: list[dt.datetime], zone: ZoneInfo, today: dt.date) -> tu
     return current_run, longest
 
 
-def _pain_line(found: list[CheckIn]) -> str:
-    first, last = found[0].pain, found[-1].pain
-    if last < first:
-        return f"pain down from {first} to {last}"
-    if last > first:
-        return f"pain up from {first} to {last}: worth mentioning to your therapist"
-    return f"pain steady at {last}"
-
-
 async def progress(session: AsyncSession, user: User, *, now: dt.datetime) -> Progress:
-    """Twelve weeks of check-ins and attended sessions, and a summary such as
-    "8 sessions in 4 weeks, your longest run yet" and "pain down from 6 to 4"."""
+    """Twelve weeks of check-ins and attended sessions, sessions in the last four weeks,
+    and the current and longest runs of weeks with a class."""
     zone = ZoneInfo(user.timezone or "UTC")
     today = now.astimezone(zone).date()
     since = today - dt.timedelta(weeks=WEEKS)
@@ -75,23 +69,19 @@ async def progress(session: AsyncSession, user: User, *, now: dt.datetime) -> Pr
         moment for moment in attended if moment >= now - dt.timedelta(weeks=4) and moment <= now
     ]
     current, longest = week_runs([m for m in attended if m <= now], zone, today)
-    first = f"{len(recent)} session{'s' if len(recent) != 1 else ''} in 4 weeks"
-    if current >= 2 and current == longest:
-        first += f", {current} weeks in a row: your longest run yet"
-    elif current >= 2:
-        first += f", {current} weeks in a row"
-    lines = [first]
-    if len(found) >= 2:
-        lines.append(
-            f"Mood {found[-1].mood}/5 and energy {found[-1].energy}/5 lately; {_pain_line(found)}."
-        )
     shown = [moment for moment in attended if moment.astimezone(zone).date() >= since]
-    return Progress(checkins=found, sessions=shown, summary=lines)
+    return Progress(
+        checkins=found,
+        sessions=shown,
+        recent_sessions=len(recent),
+        current_run=current,
+        longest_run=longest,
+    )
 
 
 async def new_milestones(session: AsyncSession, user_id: int, *, now: dt.datetime) -> list[str]:
     """Record the milestones the user has just reached ("classes-5", "weeks-4"); returns the
-    new ones (each is reached once)."""
+    new ones (each is reached once). bot/views/progress.py words them."""
     user = await session.get(User, user_id)
     zone = ZoneInfo(user.timezone or "UTC")
     attended = await checkins.attended_days(
@@ -114,11 +104,3 @@ async def new_milestones(session: AsyncSession, user_id: int, *, now: dt.datetim
             ["user_id", "kind"],
         )
     return fresh
-
-
-def milestone_text(kind: str) -> str:
-    """ "your first class", "10 classes", "4 weeks in a row"."""
-    what, number = kind.split("-")
-    if what == "classes":
-        return "your first class" if number == "1" else f"{number} classes"
-    return f"{number} weeks in a row"

@@ -7,9 +7,10 @@ to the end of them. The tick derives due slots from the database each time, and 
 one row per client (unique), so running the tick twice, or on two replicas, sends nothing
 twice. A slot missed for more than LATE_LIMIT (the bot was down) is skipped.
 
-Choice. Tips go round the whole pool (the library plus the client's trainers' own tips)
-without repeats, then the cycle starts again. Two "Not for me" answers in a category lower
-its share. Moments that matter pick the category instead: MOMENT_RULES is the table.
+Choice. Tips go round the whole pool (the library plus the own tips of the client's trainers
+written in the language the client reads) without repeats, then the cycle starts again. Two
+"Not for me" answers in a category lower its share. Moments that matter pick the category
+instead: MOMENT_RULES is the table.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_ignoring_conflicts
+from bot.i18n import reader_language
 from bot.models import (
     ClassSeries,
     Role,
@@ -38,6 +40,9 @@ from bot.models import (
 from bot.services.classes import clients_seen_by, trainers_of_client
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.tip_library import CATEGORIES, MAX_TEXT, MAX_TITLE, Library, Reference, Tip
+
+MIN_TITLE = 3
+MIN_TEXT = 20
 
 FREQUENCIES: dict[str, tuple[int, ...]] = {
     "off": (),
@@ -101,15 +106,28 @@ class ChosenTip:
         return "trainer" if isinstance(self.source, TrainerSource) else self.source.evidence
 
 
-def library_tip(tip: Tip, library: Library) -> ChosenTip:
-    """A tip of the library with its reference."""
+def library_tip(tip: Tip, library: Library, language: str = "en") -> ChosenTip:
+    """A tip of the library with its reference, worded in `language` (its translation, or
+    the English while it has none)."""
+    title, text = library.wording(tip, language)
     return ChosenTip(
         tip_id=tip.id,
         category=tip.category,
-        title=tip.title,
-        text=tip.text,
+        title=title,
+        text=text,
         source=library.references[tip.reference],
     )
+
+
+def in_language(tip: ChosenTip, library: Library, language: str) -> ChosenTip:
+    """`tip` worded in `language`: a library tip's translation; a trainer's tip as written."""
+    entry = library.tip(tip.tip_id)
+    return library_tip(entry, library, language) if entry is not None else tip
+
+
+def reading_language(user: User) -> str:
+    """The language `user` reads tips in (their chosen one, else their app's)."""
+    return reader_language(user.language, user.language_code)
 
 
 def own_tip(tip: TrainerTip, trainer_name: str) -> ChosenTip:
@@ -191,13 +209,16 @@ def due_slot(user: User, now: dt.datetime) -> str | None:
 # --------------------------------------------------------------------- choosing
 
 
-async def _trainer_tips(session: AsyncSession, user_id: int) -> list[tuple[TrainerTip, str]]:
-    """Tips written by the trainers whose classes the user booked, with the trainer's name."""
+async def _trainer_tips(
+    session: AsyncSession, user_id: int, language: str
+) -> list[tuple[TrainerTip, str]]:
+    """Tips written in `language` by the trainers whose classes the user booked, with the
+    trainer's name."""
     trainers = trainers_of_client(user_id)
     rows = await session.execute(
         select(TrainerTip, User.first_name)
         .join(User, TrainerTip.trainer_id == User.id)
-        .where(TrainerTip.trainer_id.in_(trainers))
+        .where(TrainerTip.trainer_id.in_(trainers), TrainerTip.language == language)
         .order_by(TrainerTip.id)
     )
     return [(tip, name) for tip, name in rows]
@@ -208,9 +229,12 @@ def trainer_tip_id(tip: TrainerTip) -> str:
     return f"trainer-{tip.id}"
 
 
-async def _pool(session: AsyncSession, user_id: int, library: Library) -> list[ChosenTip]:
+async def _pool(
+    session: AsyncSession, user_id: int, library: Library, language: str
+) -> list[ChosenTip]:
+    """The tips `user_id` may get: the library, and their trainers' own tips in `language`."""
     pool = [library_tip(tip, library) for tip in library.tips]
-    pool += [own_tip(tip, name) for tip, name in await _trainer_tips(session, user_id)]
+    pool += [own_tip(tip, name) for tip, name in await _trainer_tips(session, user_id, language)]
     return pool
 
 
@@ -254,13 +278,15 @@ async def choose(
     *,
     category: str | None,
     seed: str,
+    language: str,
 ) -> tuple[ChosenTip, int]:
-    """Pick the user's next tip and the cycle it belongs to.
+    """Pick the user's next tip and the cycle it belongs to, from the pool of a reader of
+    `language` (trainers' own tips go only to readers of the language they wrote in).
 
     No tip repeats until the user has seen the whole pool; then a new cycle starts. With
     `category` (a moment), a tip of that category; otherwise a category drawn by weight.
     """
-    pool = await _pool(session, user_id, library)
+    pool = await _pool(session, user_id, library, language)
     cycle = (
         await session.scalar(
             select(func.max(TipDelivery.cycle)).where(TipDelivery.user_id == user_id)
@@ -380,7 +406,12 @@ async def due_tips(session: AsyncSession, library: Library, *, now: dt.datetime)
         if (user_id, slot) in taken:
             continue
         tip, cycle = await choose(
-            session, user_id, library, category=category, seed=f"{user_id}:{slot}"
+            session,
+            user_id,
+            library,
+            category=category,
+            seed=f"{user_id}:{slot}",
+            language=reading_language(by_id[user_id]),
         )
         if not await record(session, user_id, tip, cycle=cycle, slot=slot, reason=reason, now=now):
             continue
@@ -443,7 +474,14 @@ async def tip_now(
     session: AsyncSession, user: User, library: Library, *, now: dt.datetime
 ) -> ChosenTip:
     """/tip: pick the next tip for the user now; it counts as seen."""
-    tip, cycle = await choose(session, user.id, library, category=None, seed=f"{user.id}:{now}")
+    tip, cycle = await choose(
+        session,
+        user.id,
+        library,
+        category=None,
+        seed=f"{user.id}:{now}",
+        language=reading_language(user),
+    )
     await record(
         session,
         user.id,
@@ -496,7 +534,7 @@ async def answer(
 async def _category_of(session: AsyncSession, tip_id: str, library: Library) -> str:
     tip = (await describe(session, [tip_id], library)).get(tip_id)
     if tip is None:
-        raise InvalidInput("That tip no longer exists.")
+        raise InvalidInput("tip_gone")
     return tip.category
 
 
@@ -513,16 +551,16 @@ async def set_schedule(
     user = await session.get(User, user_id)
     if frequency is not None:
         if frequency not in FREQUENCIES:
-            raise InvalidInput("Choose off, weekly, twice a week or daily.")
+            raise InvalidInput("tip_frequency_unknown")
         user.tip_frequency = frequency
     if hour is not None:
         if not 0 <= hour <= 23:
-            raise InvalidInput("The hour must be from 0 to 23.")
+            raise InvalidInput("tip_hour_out_of_range")
         user.tip_hour = hour
     if quiet is not None:
         start, end = quiet
         if not (0 <= start <= 23 and 0 <= end <= 23):
-            raise InvalidInput("Quiet hours go from 0 to 23.")
+            raise InvalidInput("quiet_hours_out_of_range")
         user.quiet_start, user.quiet_end = start, end
     user.updated_at = now
     return user
@@ -531,24 +569,33 @@ async def set_schedule(
 # --------------------------------------------------------------------- trainers
 
 
+def check_tip_title(title: str) -> None:
+    """A trainer's tip title: 3 to 80 characters of plain text."""
+    if not MIN_TITLE <= len(title.strip()) <= MAX_TITLE:
+        raise InvalidInput("tip_title_length", low=MIN_TITLE, high=MAX_TITLE)
+    if "<" in title or ">" in title:
+        raise InvalidInput("tip_markup")
+
+
+def check_tip_text(text: str) -> None:
+    """A trainer's tip text: 20 to 500 characters of plain text."""
+    if not MIN_TEXT <= len(text.strip()) <= MAX_TEXT:
+        raise InvalidInput("tip_text_length", low=MIN_TEXT, high=MAX_TEXT, now=len(text.strip()))
+    if "<" in text or ">" in text:
+        raise InvalidInput("tip_markup")
+
+
 def check_trainer_tip(title: str, text: str, category: str, source: str) -> None:
     """The same checks as the library's, and a source link, which is required."""
-    if not 3 <= len(title.strip()) <= MAX_TITLE:
-        raise InvalidInput(f"The title needs 3 to {MAX_TITLE} characters.")
-    if not 20 <= len(text.strip()) <= MAX_TEXT:
-        raise InvalidInput(f"The tip needs 20 to {MAX_TEXT} characters ({len(text.strip())} now).")
-    if "<" in text + title or ">" in text + title:
-        raise InvalidInput("Please write plain text, without < or >.")
+    check_tip_title(title)
+    check_tip_text(text)
     if category not in CATEGORIES:
-        raise InvalidInput("Choose one of the four categories.")
+        raise InvalidInput("tip_category_unknown")
     source = source.strip()
     if not (
         source.startswith(("https://", "http://")) and " " not in source and len(source) <= 500
     ):
-        raise InvalidInput(
-            "A tip needs its source: send a link starting with https:// to the study or page "
-            "it rests on."
-        )
+        raise InvalidInput("tip_source_missing")
 
 
 async def add_trainer_tip(
@@ -559,11 +606,13 @@ async def add_trainer_tip(
     text: str,
     category: str,
     source: str,
+    language: str,
     now: dt.datetime,
 ) -> TrainerTip:
-    """Save a trainer's own tip; it goes to their own clients only."""
+    """Save a trainer's own tip, written in `language`; it goes to their own clients who
+    read that language, and to nobody else."""
     if not trainer.role.at_least(Role.TRAINER):
-        raise NotAllowed("Only trainers can add tips.")
+        raise NotAllowed("tip_trainers_only")
     check_trainer_tip(title, text, category, source)
     tip = TrainerTip(
         trainer_id=trainer.id,
@@ -571,6 +620,7 @@ async def add_trainer_tip(
         title=title.strip(),
         text=text.strip(),
         source_url=source.strip(),
+        language=language,
         created_at=now,
     )
     session.add(tip)
@@ -592,9 +642,11 @@ class TipStats:
     not_for_me: int
 
 
-async def stats(session: AsyncSession, trainer: User, library: Library) -> list[TipStats]:
+async def stats(
+    session: AsyncSession, trainer: User, library: Library, language: str = "en"
+) -> list[TipStats]:
     """For each tip: how often it reached the trainer's clients (an admin: all clients), and
-    how they answered."""
+    how they answered; library tips titled in `language`."""
     clients = clients_seen_by(trainer)
     sent = Counter(
         dict(
@@ -616,7 +668,7 @@ async def stats(session: AsyncSession, trainer: User, library: Library) -> list[
     ).all()
     helpful = Counter({tip_id: n for tip_id, yes, n in answers if yes})
     unhelpful = Counter({tip_id: n for tip_id, yes, n in answers if not yes})
-    chosen = [library_tip(tip, library) for tip in library.tips]
+    chosen = [library_tip(tip, library, language) for tip in library.tips]
     own = await session.scalars(select(TrainerTip).where(TrainerTip.trainer_id == trainer.id))
     chosen += [own_tip(tip, trainer.first_name) for tip in own]
     return [

@@ -137,8 +137,41 @@ MESSAGES: dict[str, str] = {
     "check_in_session_over": N_("This session is over; your trainer records attendance now."),
     #
     # ------------------------------------------------ care: tips, check-ins, community
-    #
-    #
+    "tip_gone": N_("That tip no longer exists."),
+    "tip_frequency_unknown": N_("Choose off, weekly, twice a week or daily."),
+    "tip_hour_out_of_range": N_("The hour must be from 0 to 23."),
+    "quiet_hours_out_of_range": N_("Quiet hours go from 0 to 23."),
+    "tip_title_length": N_("The title needs {low} to {high} characters."),
+    # Translators: {now} is how many characters the tip has now.
+    "tip_text_length": N_("The tip needs {low} to {high} characters ({now} now)."),
+    "tip_markup": N_("Please write plain text, without < or >."),
+    "tip_category_unknown": N_("Choose one of the four categories."),
+    "tip_source_missing": N_(
+        "A tip needs its source: send a link starting with https:// to the study or page it "
+        "rests on."
+    ),
+    "tip_trainers_only": N_("Only trainers can add tips."),
+    "mood_energy_out_of_range": N_("Mood and energy go from 1 to 5."),
+    "pain_out_of_range": N_("Pain goes from 0 to 10."),
+    "note_too_long": N_(
+        "That note is {length} characters long; the limit is {limit}. Please shorten it and "
+        "send it again."
+    ),
+    "checkin_consent_needed": N_(
+        "Check-ins are stored only with your consent. You can give it in /settings."
+    ),
+    "linked_class_gone": N_("That class doesn't exist (any more)."),
+    "broadcast_audience_unknown": N_("You can't send to that audience."),
+    "broadcast_empty": N_("The message is empty. Send the text you want your clients to read."),
+    "broadcast_too_long": N_(
+        "That message is {length} characters long with its heading; Telegram allows {limit}. "
+        "Please shorten it and send it again."
+    ),
+    "broadcast_gone": N_("That broadcast no longer exists."),
+    "broadcast_not_yours": N_("Only its author or an admin can do that with this broadcast."),
+    "broadcast_already_sent": N_("This broadcast has already been sent."),
+    "broadcast_sent_use_stop": N_("This broadcast has already been sent; use its Stop button."),
+    "broadcast_not_running": N_("This broadcast is not running any more."),
     #
 }
 

@@ -37,6 +37,13 @@ async def stored(db, user_id: int) -> list[CheckIn]:
         return list(await session.scalars(select(CheckIn).where(CheckIn.user_id == user_id)))
 
 
+async def link_group(trainer, group) -> None:
+    """`trainer` links `group` to their class "Back care" with /linkgroup."""
+    await trainer.send("/linkgroup", chat=group)
+    await trainer.press(await trainer.expect("Which class", chat=group), "Back care")
+    await trainer.expect_edit("Linked", chat=group)
+
+
 async def make_trainer(db, person) -> None:
     async with db.transaction() as session:
         (await users.get_user(session, person.id)).role = Role.TRAINER
@@ -121,7 +128,7 @@ async def test_care_reply_and_the_trainers_heads_up_only_with_permission(onboard
     view = await tess.expect("Check-ins of clients who share them with you")
     assert "Sam" in view.text and "pain 8/10" in view.text
     assert "Pia" not in view.text
-    assert "1 of your clients keep their check-ins private" in view.text
+    assert "1 of your clients keeps their check-ins private" in view.text
 
     await private.send("/clients")
     await private.expect("Sorry, only trainers can do that.")
@@ -195,9 +202,7 @@ async def test_the_weekly_summary_is_anonymous_and_needs_three(onboarded, tg, db
     series_id = await add_series(db, clock, tess.id)
     target = (await sessions_of(db, series_id))[0]
     group = tg.group("Back Care Group", id=-5002)
-    await tess.send("/linkgroup", chat=group)
-    await tess.press(await tess.expect("Which class", chat=group), "Back care")
-    await tess.expect_edit("Linked", chat=group)
+    await link_group(tess, group)
     people = [await onboarded(name) for name in ("Ann", "Ben", "Cid", "Dee")]
     for person in people:
         await book(person, target.id)
@@ -364,9 +369,7 @@ async def test_milestones_private_and_in_the_group_only_if_opted_in(onboarded, d
     series_id = await add_series(db, clock, tess.id)
     target = (await sessions_of(db, series_id))[0]
     group = tg.group("Back Care Group", id=-5004)
-    await tess.send("/linkgroup", chat=group)
-    await tess.press(await tess.expect("Which class", chat=group), "Back care")
-    await tess.expect_edit("Linked", chat=group)
+    await link_group(tess, group)
     shy, proud = await onboarded("Shy"), await onboarded("Pat")
     await proud.send("/settings")
     await proud.press(await proud.expect("Your settings"), "Check-in choices")
@@ -381,6 +384,6 @@ async def test_milestones_private_and_in_the_group_only_if_opted_in(onboarded, d
         await person.press(await person.expect_until("Your upcoming classes"), "I'm here")
         await person.expect_until("Checked in for Back care")
         await person.expect_until("Congratulations: your first class!")
-    await tess.expect_until("🎉 Pat reached your first class! 👏", chat=group)
+    await tess.expect_until("🎉 Pat came to their first class! 👏", chat=group)
     group_texts = [e["message"].get("text", "") for e in await tg.events(-5004)]
     assert not any("Shy" in text for text in group_texts)

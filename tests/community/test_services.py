@@ -8,6 +8,7 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
+from bot.i18n import translator
 from bot.models import (
     Attendance,
     Booking,
@@ -22,6 +23,8 @@ from bot.models import (
 )
 from bot.services import bookings, buddies, checkins, classes, community, privacy, progress, users
 from bot.services.errors import InvalidInput
+from bot.views.errors import error_text
+from bot.views.progress import summary
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)  # Monday
 
@@ -66,8 +69,9 @@ async def test_one_per_day_replaces_and_limits(db):
     async with db.reading() as session:
         rows = list(await session.scalars(select(CheckIn)))
     assert [(c.mood, c.day) for c in rows] == [(4, NOW.date())]
-    with pytest.raises(InvalidInput, match="501 characters long; the limit is 500"):
+    with pytest.raises(InvalidInput) as refused:
         await save(db, 1, note="x" * 501)
+    assert "501 characters long; the limit is 500" in error_text(translator("en"), refused.value)
     with pytest.raises(InvalidInput):
         await save(db, 1, pain=11)
 
@@ -162,8 +166,10 @@ async def test_progress_summary_and_runs(db):
     assert len(found_progress.checkins) == 3
     assert len(found_progress.sessions) == 4
     attended_recent = sum(1 for s in found[:4] if s.starts_at >= NOW - dt.timedelta(weeks=4))
-    assert found_progress.summary[0].startswith(f"{attended_recent} sessions in 4 weeks")
-    assert "pain down from 6 to 4" in found_progress.summary[1]
+    assert found_progress.recent_sessions == attended_recent
+    first, second = summary(translator("en"), found_progress).split("\n")
+    assert first.startswith(f"{attended_recent} sessions in 4 weeks.")
+    assert "pain down from 6 to 4" in second
 
 
 def test_week_runs():

@@ -9,6 +9,7 @@ import pytest
 
 from bot.models import OnboardingStep
 from bot.services import users
+from tests.catalogs import catalog  # noqa: F401 (a fixture for the tests here)
 
 
 async def seed_clients(db, tg, count: int, *, first_id: int = 200000, now=None) -> list[int]:

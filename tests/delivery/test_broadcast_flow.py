@@ -249,7 +249,7 @@ async def test_muted_clients_get_no_broadcasts_but_urgent_notices(
     choose = await admin.expect("Who should")
     assert choose.button_texts[0] == "All clients (1)"
     await admin.press(choose, "All clients")
-    await admin.expect_edit("1 person will get it (1 muted broadcasts)")
+    await admin.expect_edit("1 person will get it. 1 person muted broadcasts.")
     await admin.send("Newsletter")
     await admin.expect("Preview")
     await admin.press(await admin.expect("Newsletter"), "Send to 1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.catalogs import catalog  # noqa: F401 (a fixture for the tests here)
 from tests.harness import test_settings
 
 

@@ -12,6 +12,7 @@ from bot.models import TipDelivery, User
 from bot.services import tips
 from bot.services.tip_library import load_library
 from tests.classes.conftest import add_series
+from tests.community.test_flows import link_group
 from tests.tips.footers import check_footer, science_words
 from tests.tips.test_tips_flow import make_trainer
 
@@ -57,9 +58,7 @@ async def test_the_weekly_group_post_says_it_is_encouragement(onboarded, db, clo
     await make_trainer(db, tess)
     await add_series(db, clock, tess.id)
     group = tg.group("Back Care Group", id=-6001)
-    await tess.send("/linkgroup", chat=group)
-    await tess.press(await tess.expect("Which class", chat=group), "Back care")
-    await tess.expect_edit("Linked", chat=group)
+    await link_group(tess, group)
 
     # Monday 10:00 in Berlin, the class's zone.
     clock.set(dt.datetime(2026, 11, 30, 9, 0, 30, tzinfo=dt.UTC))
@@ -90,6 +89,7 @@ async def test_tipstats_marks_what_each_tip_rests_on(onboarded, db, admin_id, cl
             text="Breathe out as you lift and in as you lower: it steadies every movement.",
             category="physical",
             source="https://example.org/breathing",
+            language="en",
             now=clock.now(),
         )
     anna = await onboarded("Anna")

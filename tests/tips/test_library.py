@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from bot.i18n import translator
 from bot.services import tips
 from bot.services.tip_library import (
     CATEGORIES,
@@ -16,9 +17,11 @@ from bot.services.tip_library import (
     LibraryError,
     load_library,
 )
-from handlers.tips import render, render_group_post
+from bot.views.tips import INSPIRED_BY, group_post, tip_message
 from tests.fake_telegram.html import parse_html
 from tests.tips.footers import WITHOUT_DOI, check_footer, footer_of, links
+
+ENGLISH = translator("en")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def test_every_tip_ends_with_the_footer_of_its_sources_kind(library):
     kinds = collections.Counter()
     for entry in library.tips:
         reference = library.references[entry.reference]
-        html, _ = render(tips.library_tip(entry, library))
+        html, _ = tip_message(ENGLISH, tips.library_tip(entry, library))
         text, entities = parse_html(html)  # as Telegram shows it
         assert text.startswith(f"💡 {entry.title}\n\n{entry.text}\n\n"), entry.id
         check_footer(text, entities, reference)
@@ -88,9 +91,16 @@ def test_every_group_post_ends_with_the_footer_of_its_sources_kind(library):
     for entry in library.tips:
         if entry.category != "social":
             continue
-        text, entities = parse_html(render_group_post(tips.library_tip(entry, library)))
+        text, entities = parse_html(group_post(ENGLISH, tips.library_tip(entry, library)))
         assert text.startswith(f"🤝 Why we move together: {entry.title}\n\n{entry.text}\n\n")
         check_footer(text, entities, library.references[entry.reference])
+
+
+def test_what_inspired_an_encouragement_tip_is_worded_through_the_catalog(library):
+    """The words under an encouragement tip that name what inspired it are our practice's:
+    each is a msgid (bot/views/tips.py INSPIRED_BY), so translators get to them."""
+    inspired = {r.inspired_by for r in library.references.values() if r.inspired_by}
+    assert inspired and inspired <= set(INSPIRED_BY)
 
 
 def test_a_trainers_tip_names_the_trainer_as_the_one_who_chose_its_source():
@@ -101,7 +111,7 @@ def test_a_trainers_tip_names_the_trainer_as_the_one_who_chose_its_source():
         text="Breathe out as you lift and in as you lower.",
         source=tips.TrainerSource(trainer_name="Tess", link="https://example.org/breathing"),
     )
-    text, entities = parse_html(render(tip)[0])
+    text, entities = parse_html(tip_message(ENGLISH, tip)[0])
     assert text.startswith("💡 Tip from your trainer Tess: Breathe out on the effort")
     assert footer_of(text) == "🔗 Source chosen by Tess\nhttps://example.org/breathing"
     assert links(text, entities) == {}
@@ -273,3 +283,111 @@ def test_a_broken_library_stops_the_bot_at_start(tmp_path, monkeypatch, capsys):
         f"Tip library error: {tips_file}, tip 'ok-tip' (entry 1): unknown reference"
     )
     assert error.count("\n") == 1
+
+
+# --------------------------------------------------------------------- translations
+
+
+def test_every_shipped_language_has_every_tip(library):
+    """Each language the bot speaks has a translation file with every tip of the library,
+    once; an entry not yet translated is still the English copy (a translator's work is
+    marked translated, so that it is used)."""
+    from bot.i18n import available_languages
+
+    languages = [language for language in available_languages() if language != "en"]
+    assert {"de", "es", "ru"} <= set(languages)
+    for language in languages:
+        entries = library.translations.get(language)
+        assert entries is not None, f"bot/content/tips.{language}.toml is missing"
+        assert set(entries) == {tip.id for tip in library.tips}, language
+        for tip in library.tips:
+            entry = entries[tip.id]
+            if not entry.translated:
+                assert (entry.title, entry.text) == (tip.title, tip.text), (language, tip.id)
+
+
+TRANSLATION = """
+[[tip]]
+id = "ok-tip"
+translated = true
+title = "Ein Titel"
+text = "Ein ganz vernünftiger Tipp, der lang genug ist."
+"""
+
+
+def write_translation(tmp_path, language: str, entries: str):
+    path = tmp_path / f"tips.{language}.toml"
+    path.write_text(textwrap.dedent(entries))
+    return path
+
+
+def test_a_translation_is_read_beside_the_library_and_english_fills_the_gaps(tmp_path):
+    tips_file, references_file = write(
+        tmp_path, GOOD + GOOD.replace("ok-tip", "other-tip").replace("A title", "Another")
+    )
+    write_translation(tmp_path, "de", TRANSLATION)
+    write_translation(
+        tmp_path, "es", TRANSLATION.replace("true", "false").replace("Ein Titel", "Un título")
+    )
+    library = load_library(tips_file, references_file)
+    ok, other = library.tips
+    assert library.wording(ok, "de") == (
+        "Ein Titel",
+        "Ein ganz vernünftiger Tipp, der lang genug ist.",
+    )
+    assert library.wording(other, "de") == (other.title, other.text)  # not in the file
+    assert library.wording(ok, "es") == (ok.title, ok.text)  # not yet translated
+    assert library.wording(ok, "ru") == (ok.title, ok.text)  # no file at all
+
+
+@pytest.mark.parametrize(
+    ("language", "entries", "message"),
+    [
+        ("de", TRANSLATION + TRANSLATION, "tip 'ok-tip' (entry 2): the id is used twice"),
+        (
+            "de",
+            TRANSLATION.replace('"ok-tip"', '"no-such-tip"'),
+            "tip 'no-such-tip' (entry 1): no tip has this id in the English library",
+        ),
+        (
+            "de",
+            TRANSLATION.replace("Ein ganz", "Ein " + "sehr " * 140 + "ganz"),
+            "text: String should have at most 700 characters",
+        ),
+        ("de", TRANSLATION.replace("translated = true\n", ""), "translated: Field required"),
+        ("de", TRANSLATION.replace("Ein Titel", "Ein <b>Titel</b>"), "must be plain text"),
+        ("fr", TRANSLATION, "no research words are known for 'fr'"),
+    ],
+)
+def test_a_broken_translation_names_file_entry_and_problem(tmp_path, language, entries, message):
+    tips_file, references_file = write(tmp_path, GOOD)
+    path = write_translation(tmp_path, language, entries)
+    with pytest.raises(LibraryError) as error:
+        load_library(tips_file, references_file)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "word"),
+    [
+        ("de", "Eine Studie belegt, dass Bewegung in der Gruppe guttut.", "Studie"),
+        ("de", "Wissenschaftlich gesehen tut Bewegung in der Gruppe gut.", "Wissenschaftlich"),
+        ("es", "La investigación dice que moverse en grupo sienta bien.", "investigación"),
+        ("es", "Está demostrado que moverse en grupo sienta muy bien.", "demostrado"),
+        ("ru", "Исследования говорят, что движение в группе полезно.", "Исследования"),
+        ("ru", "Научно доказано, что движение в группе полезно всем.", "Научно"),
+        ("ru", "Research говорит, что движение в группе полезно всем.", "Research"),
+    ],
+)
+def test_a_translation_may_not_word_encouragement_as_a_finding(tmp_path, language, text, word):
+    tips_file, references_file = write(tmp_path, GOOD.replace('"smith2021"', '"article"'))
+    entries = TRANSLATION.replace("Ein ganz vernünftiger Tipp, der lang genug ist.", text)
+    path = write_translation(tmp_path, language, entries)
+    with pytest.raises(LibraryError) as error:
+        load_library(tips_file, references_file)
+    assert str(error.value).startswith(f"{path}, tip 'ok-tip' (entry 1): rests on an encouragement")
+    assert f"says {word!r}" in str(error.value)
+    # The same words are fine where the tip rests on research.
+    write(tmp_path, GOOD)
+    assert load_library(tips_file, references_file).translations[language]["ok-tip"].text == text

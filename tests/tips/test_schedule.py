@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.models import Attendance, Role, TipDelivery, User
 from bot.services import bookings, classes, tips, users
 from bot.services.tip_library import load_library
+from tests.classes.conftest import add_series, sessions_of
 
 LIBRARY = load_library()
 
@@ -223,6 +225,7 @@ async def test_trainer_tips_reach_only_their_own_clients(db):
             text="Breathe out as you lift, in as you lower. It steadies the movement.",
             category="physical",
             source="https://example.org/breathing",
+            language="en",
             now=start,
         )
         series = await classes.create_series(
@@ -245,11 +248,57 @@ async def test_trainer_tips_reach_only_their_own_clients(db):
     other = await client(db, 2, zone="UTC", onboarded=start)
     async with db.transaction() as session:
         await bookings.book(session, await session.get(User, mine.id), target.session.id, now=start)
-        pool_mine = {t.tip_id for t in await tips._pool(session, mine.id, LIBRARY)}
-        pool_other = {t.tip_id for t in await tips._pool(session, other.id, LIBRARY)}
+        pool_mine = {t.tip_id for t in await tips._pool(session, mine.id, LIBRARY, "en")}
+        pool_other = {t.tip_id for t in await tips._pool(session, other.id, LIBRARY, "en")}
+        # Her own clients who read another language do not get a tip they could not read.
+        pool_mine_de = {t.tip_id for t in await tips._pool(session, mine.id, LIBRARY, "de")}
     assert tips.trainer_tip_id(own) in pool_mine
     assert tips.trainer_tip_id(own) not in pool_other
+    assert tips.trainer_tip_id(own) not in pool_mine_de
+    assert {tip.id for tip in LIBRARY.tips} <= pool_mine_de
     assert tess.id == 9
+
+
+async def test_a_trainers_tip_goes_to_clients_reading_its_language(db):
+    """Written in German, a trainer's tip reaches her clients who read German (chosen, or
+    their Telegram app's language) and never those who read English."""
+    start = local(dt.date(2026, 11, 2), 12, "UTC")
+    tess = await client(db, 9, zone="UTC", onboarded=start, role=Role.TRAINER)
+    german = await client(db, 1, zone="UTC", onboarded=start, language="de")
+    app_german = await client(db, 2, zone="UTC", onboarded=start, language_code="de-AT")
+    english = await client(db, 3, zone="UTC", onboarded=start, language_code="de", language="en")
+    async with db.transaction() as session:
+        own = await tips.add_trainer_tip(
+            session,
+            await session.get(User, tess.id),
+            title="Ausatmen bei der Anstrengung",
+            text="Beim Heben ausatmen, beim Senken einatmen: das beruhigt jede Bewegung.",
+            category="physical",
+            source="https://example.org/atmen",
+            language="de",
+            now=start,
+        )
+    series_id = await add_series(
+        db, ManualClock(start), tess.id, timezone="UTC", first_date=dt.date(2026, 11, 5)
+    )
+    first = (await sessions_of(db, series_id))[0]
+    async with db.transaction() as session:
+        for person in (german, app_german, english):
+            await bookings.book(session, await session.get(User, person.id), first.id, now=start)
+    got: dict[int, set[str]] = {german.id: set(), app_german.id: set(), english.id: set()}
+    async with db.transaction() as session:
+        for person in got:
+            for number in range(len(LIBRARY.tips) + 1):
+                tip = await tips.tip_now(
+                    session,
+                    await session.get(User, person),
+                    LIBRARY,
+                    now=start + dt.timedelta(minutes=number),
+                )
+                got[person].add(tip.tip_id)
+    mine = tips.trainer_tip_id(own)
+    assert mine in got[german.id] and mine in got[app_german.id]
+    assert mine not in got[english.id]
 
 
 @pytest.mark.parametrize(
@@ -262,13 +311,17 @@ async def test_trainer_tips_reach_only_their_own_clients(db):
             "www.example.org",
             "needs its source",
         ),
-        ("Breathe", "Too short", "https://example.org", "needs 20 to 500"),
-        ("Breathe", "x" * 501, "https://example.org", "needs 20 to 500"),
+        ("Breathe", "Too short", "https://example.org", "needs 20 to 500 characters (9 now)"),
+        ("Breathe", "x" * 501, "https://example.org", "needs 20 to 500 characters (501 now)"),
         ("B", "Breathe out as you lift and in as you lower.", "https://example.org", "title needs"),
+        ("<b>Breathe</b>", "Breathe out as you lift and in.", "https://example.org", "plain text"),
     ],
 )
 def test_trainer_tips_pass_the_same_checks(title, text, source, message):
+    from bot.i18n import translator
     from bot.services.errors import InvalidInput
+    from bot.views.errors import error_text
 
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(InvalidInput) as refused:
         tips.check_trainer_tip(title, text, "physical", source)
+    assert message in error_text(translator("en"), refused.value)
