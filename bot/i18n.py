@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -205,6 +206,11 @@ class Translator:
         """The name of a weekday (0 = Monday), abbreviated unless `short` is False."""
         names = self.locale.days["format"]["abbreviated" if short else "wide"]
         return names[index]
+
+    def list(self, items: Iterable[str]) -> str:
+        """Items joined as the language joins a list: "Ann, Ben and Cid" (empty: "")."""
+        items = [str(item) for item in items]
+        return format_list(items, locale=self.locale) if items else ""
 
     def number(self, value: int | float | Decimal, *, digits: int | None = None) -> str:
         """A number in the reader's notation ("3.5" / "3,5"); `digits` after the point."""

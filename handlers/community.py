@@ -13,10 +13,10 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import resolve_language, translator
 from bot.models import Priority, Role
-from bot.services import classes, community, outbox, users
+from bot.services import classes, community, groups, outbox, users
 from bot.views.callbacks import pack, pattern, stale_button, unpack
-from bot.views.checkins import spoken_list
 from bot.views.keyboards import button, column, deep_link, link_button
 from handlers.guards import command, guard
 from handlers.replies import edit_or_send, respond
@@ -86,7 +86,7 @@ async def on_link_button(update: Update, context: BotContext) -> None:
         )
         titles = [s.title for s in await community.linked_series(session, chat.id)]
     t = context.t
-    names = spoken_list(t, [escape(title) for title in titles])
+    names = t.list([escape(title) for title in titles])
     linked = (
         t._("✅ Linked. This group now belongs to: {classes}.", classes=names)
         if created
@@ -106,12 +106,22 @@ async def on_new_members(update: Update, context: BotContext) -> None:
     people = [m for m in message.new_chat_members or [] if not m.is_bot]
     if not people:
         return
-    names = ", ".join(escape(p.first_name) for p in people)
+    # Not a guarded handler: the group's language, else the first newcomer's app's.
+    async with context.deps.db.reading() as session:
+        language = await groups.language_of(session, message.chat_id)
+    t = translator(language or resolve_language(people[0].language_code))
+    names = t.list(escape(p.first_name) for p in people)
     await context.bot.send_message(
         message.chat_id,
-        f"👋 Welcome, {names}! I'm the class assistant. Book classes, get reminders and check "
-        "in privately with me: tap below to start.",
-        reply_markup=column(link_button("Start the bot", deep_link(context.bot.username))),
+        t.n_(
+            "👋 Welcome, {names}! I'm the class assistant. Book classes, get reminders and "
+            "check in privately with me: tap below to start.",
+            "👋 Welcome, {names}! I'm the class assistant. Book classes, get reminders and "
+            "check in privately with me: tap below to start.",
+            len(people),
+            names=names,
+        ),
+        reply_markup=column(link_button(t._("Start the bot"), deep_link(context.bot.username))),
     )
 
 

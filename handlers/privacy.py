@@ -7,10 +7,11 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.services import privacy, users
+from bot.services import tips as tip_service
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, column
 from bot.views.privacy import export_file, export_file_name
-from handlers import tips
+from bot.views.tips import received_tips
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
 
@@ -49,9 +50,11 @@ async def on_button(update: Update, context: BotContext) -> None:
     if args == ["export"]:
         async with context.deps.db.reading() as session:
             data = await privacy.export(session, context.actor.id, now=now)
-            data["tips_received"] = await tips.describe_received(
-                session, data["tips_received"], context.deps.library
+            received = data["tips_received"]
+            found = await tip_service.describe(
+                session, [row["tip_id"] for row in received], context.deps.library
             )
+            data["tips_received"] = received_tips(t, received, found, context.deps.library)
         await answer_query(update, context, t._("Here it is."))
         await context.bot.send_document(
             update.effective_chat.id,

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.models import Role
 from bot.services import broadcasts, classes
 from bot.services.classes import SessionInfo
+from bot.views.broadcasts import audience_label
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.classes import SCHEDULE, schedule_params
 from bot.views.formatting import zone_of
@@ -111,7 +112,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                         t.p_(
                             "button",
                             "{audience} ({n})",
-                            audience=a.label,
+                            audience=audience_label(t, a.key, a.title),
                             n=t.number(a.recipients),
                         ),
                         pack(PREFIX, "a", week, a.key),
@@ -144,7 +145,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 "Preview for <b>{audience}</b> ({n} people); each reads the times in their own "
                 "time zone:",
                 found.recipients,
-                audience=escape(found.label),
+                audience=escape(audience_label(t, found.key, found.title)),
             )
         )
         await respond(

@@ -7,7 +7,6 @@ import datetime as dt
 from html import escape
 from zoneinfo import ZoneInfo
 
-from babel.lists import format_list
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
@@ -198,7 +197,7 @@ def _reminders_text(t: Translator, user: User) -> str:
     chosen = reminders.chosen_offsets(user.reminder_mask)
     if not chosen:
         return t.p_("reminders", "none")
-    offsets = format_list([duration(t, offset.value) for offset in chosen], locale=t.locale)
+    offsets = t.list(duration(t, offset.value) for offset in chosen)
     # Translators: {offsets} is a list such as "24 h and 1 h".
     return t._("{offsets} before each booked class", offsets=offsets)
 

@@ -6,48 +6,24 @@ from collections import Counter, defaultdict
 from html import escape
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import N_, Translator, native_name, translator
+from bot.i18n import N_, native_name
 from bot.models import Role
 from bot.services import tips, users
 from bot.services.errors import InvalidInput
-from bot.services.tip_library import CATEGORIES, MAX_TEXT, Library
+from bot.services.tip_library import CATEGORIES, MAX_TEXT
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.errors import error_text
 from bot.views.keyboards import button, column, grid
-from bot.views.tips import FEEDBACK, MARKS, category_name, footer, tip_message
+from bot.views.tips import FEEDBACK, MARKS, category_name, tip_message
 from handlers import conversation
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
 
 ADD = "addtip"
-
-
-async def describe_received(
-    session: AsyncSession,
-    received: list[dict[str, Any]],
-    library: Library,
-    t: Translator | None = None,
-) -> list[dict[str, Any]]:
-    """The tips a person received (export rows with a tip_id), each with the tip's title and
-    the footer it was shown with, in the reader's words (`t`, English if not given)."""
-    t = t or translator(None)
-    found = await tips.describe(session, [row["tip_id"] for row in received], library)
-    worded = {tip_id: tips.in_language(tip, library, t.language) for tip_id, tip in found.items()}
-    return [
-        {
-            **row,
-            "title": worded[row["tip_id"]].title,
-            "source": footer(t, worded[row["tip_id"]]).as_dict(),
-        }
-        if row["tip_id"] in worded
-        else row
-        for row in received
-    ]
 
 
 async def send_tip_now(update: Update, context: BotContext) -> None:

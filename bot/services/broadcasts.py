@@ -40,16 +40,6 @@ class Audience:
     muted: int  # clients in the audience who muted broadcasts
     unreachable: int  # clients who blocked the bot
 
-    @property
-    def label(self) -> str:
-        """TODO(i18n): the audience's name in English, only for handlers/schedule.py until it
-        names audiences with bot.views.broadcasts.audience_label; then this goes."""
-        if self.key == ALL_CLIENTS:
-            return "All clients"
-        if self.key == MY_CLIENTS:
-            return "All my clients"
-        return f"Clients of {self.title}"
-
 
 def _clients_of(actor: User, series_id: int | None = None) -> object:
     """People who ever had a place or a waitlist spot in the actor's classes (or one class)."""

@@ -11,7 +11,7 @@ from typing import Any
 from bot.i18n import N_, Translator
 from bot.models import User
 from bot.views.callbacks import pack
-from bot.views.checkins import spoken_list
+from bot.views.classes import LIST
 from bot.views.formatting import short_when
 from bot.views.keyboards import button, column, grid
 from bot.views.notices import Reader, Rendered, rendered, template, when
@@ -19,7 +19,6 @@ from bot.views.notices import Reader, Rendered, rendered, template, when
 # Callback prefix of the buddy buttons (handled in handlers/buddies.py).
 BUDDY = "bud"
 # Callback prefix that shows a session with its Book button (handlers/classes.py `LIST`).
-CLASS_LIST = "cl"
 
 STARTERS = (
     N_("Which exercise do you secretly like best?"),
@@ -57,7 +56,7 @@ def introduction(reader: Reader, params: dict[str, Any]) -> Rendered:
     params: title (the class's), buddies (see `person_params`), starter (see `starter_for`).
     """
     t = reader.t
-    names = spoken_list(t, [_mention(t, person) for person in params["buddies"]])
+    names = t.list([_mention(t, person) for person in params["buddies"]])
     return rendered(
         t.n_(
             "🤝 Your buddy this week in <b>{title}</b>: {names}.\n\nSay hello! A conversation "
@@ -79,7 +78,7 @@ def question(reader: Reader, params: dict[str, Any]) -> Rendered:
     params: pair (its id), buddies (first names of those still members).
     """
     t = reader.t
-    names = spoken_list(t, [escape(name) for name in params["buddies"]])
+    names = t.list([escape(name) for name in params["buddies"]])
     return rendered(
         t._("🤝 Did you and {names} connect this week?", names=names),
         grid(
@@ -116,7 +115,7 @@ def missed(reader: Reader, params: dict[str, Any]) -> Rendered:
         return rendered(text)
     moment = short_when(t, when(params, "starts_at"), reader.timezone)
     # Translators: button, "Book Mon 30 Nov · 18:00".
-    rebook = button(t._("Book {when}", when=moment), pack(CLASS_LIST, "b", params["session"]))
+    rebook = button(t._("Book {when}", when=moment), pack(LIST, "b", params["session"]))
     return rendered(text, column(rebook))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from babel.lists import format_list
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_, Translator
@@ -49,11 +48,6 @@ HEADS_UP_REASONS = {
     "pain_rise": N_("pain rising since the last check-in"),
     "low_mood_twice": N_("very low mood twice in a row"),
 }
-
-
-def spoken_list(t: Translator, items: list[str]) -> str:
-    """Items as a sentence lists them in the reader's language: "a, b and c"."""
-    return format_list(items, locale=t.locale) if items else ""
 
 
 def saved_reply(t: Translator, saved: checkins.Saved) -> str:
@@ -109,9 +103,7 @@ def heads_up(reader: Reader, params: dict[str, Any]) -> Rendered:
     params: name (the client's first name), pain (0-10), reasons (codes of `care_for`).
     """
     t = reader.t
-    what = spoken_list(
-        t, [t._(HEADS_UP_REASONS[r], pain=params["pain"]) for r in params["reasons"]]
-    )
+    what = t.list([t._(HEADS_UP_REASONS[r], pain=params["pain"]) for r in params["reasons"]])
     return rendered(
         t._(
             "💛 Heads-up: {name}'s check-in today shows {what}. They agreed that you may see "

@@ -191,9 +191,6 @@ def error_text(t: Translator, error: DomainError) -> str:
     """The sentence that tells the reader why their request was refused."""
     params = {name: _param(t, value) for name, value in error.params.items()}
     msgid = MESSAGES.get(error.code)
-    if msgid is None and " " in error.code:
-        # TODO(i18n): a sentence raised before codes existed; gone once all are converted.
-        return error.code
     if msgid is None:
         log.error("no message for the error code %r", error.code)
         return t._("Sorry, that can't be done.")

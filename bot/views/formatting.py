@@ -130,12 +130,3 @@ def session_line(t: Translator, info: SessionInfo, zone: str) -> str:
         trainer=escape(info.trainer.first_name),
         places=places(t, info),
     )
-
-
-# TODO(i18n): English-only leftovers, removed as each module is translated.
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def count(number: int, singular: str, plural: str | None = None) -> str:
-    """ "1 person", "3 people" (English only; use `t.n_` in new code)."""
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"

@@ -180,3 +180,24 @@ def group_tip(reader: Reader, params: dict[str, Any]) -> Rendered:
     """The Monday "why we move together" post of a group. params: tip (a library tip id)."""
     tip = tip_of(params, shipped_library(), reader.t.language)
     return rendered(group_post(reader.t, tip))
+
+
+def received_tips(
+    t: Translator,
+    received: list[dict[str, Any]],
+    found: dict[str, tips.ChosenTip],
+    library: Library,
+) -> list[dict[str, Any]]:
+    """The tips a person received (export rows with a tip_id), each with the tip's title and
+    the footer it was shown with, in the reader's words; `found` is `tips.describe` of them."""
+    worded = {tip_id: tips.in_language(tip, library, t.language) for tip_id, tip in found.items()}
+    return [
+        {
+            **row,
+            "title": worded[row["tip_id"]].title,
+            "source": footer(t, worded[row["tip_id"]]).as_dict(),
+        }
+        if row["tip_id"] in worded
+        else row
+        for row in received
+    ]

@@ -30,8 +30,6 @@ def _raised() -> list[tuple[str, str, frozenset[str]]]:
                 if not node.args or not isinstance(node.args[0], ast.Constant):
                     continue
                 code = node.args[0].value
-                if " " in code:  # a sentence raised before codes existed (bot/views/errors.py)
-                    continue
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 found.append((where, code, frozenset(k.arg for k in node.keywords if k.arg)))
     for not_a_number, out_of_range in classes.NUMBER_ERRORS.values():
@@ -69,3 +67,10 @@ def test_a_reason_is_said_in_the_readers_words():
         "without being asked."
     )
     assert "Mo." in error_text(translator("de"), problem)
+
+
+def test_codes_are_codes_not_sentences():
+    """Services say why with a code; the words are the views' (issue 11)."""
+    assert all(code.isidentifier() and code.islower() for _, code, _ in RAISED), [
+        (where, code) for where, code, _ in RAISED if not code.isidentifier()
+    ]
