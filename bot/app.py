@@ -13,7 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.db import Database
-from bot.i18n import reader_language
+from bot.i18n import add_locales_dir, reader_language
 from bot.logs import install_redaction
 from bot.services import users
 from bot.services.tip_library import load_library
@@ -44,6 +44,8 @@ def build_application(
 
     token = settings.token()
     install_redaction(token)
+    if settings.extra_locales_dir is not None:
+        add_locales_dir(settings.extra_locales_dir)
     deps = Deps(
         settings=settings,
         db=db or Database(settings.database_url),

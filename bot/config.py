@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    # A folder of the practice's own translation catalogs (<language>/LC_MESSAGES/messages.po),
+    # read before the shipped ones: how a language is added without changing the code.
+    extra_locales_dir: Path | None = None
     # Updates handled at once (one chat's updates always in order). Each waits on its
     # database work and its Bot API calls; more helps when Telegram is far away.
     update_concurrency: int = Field(default=16, ge=1, le=256)
@@ -102,6 +106,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is not an http(s) URL (the default is https://api.telegram.org/bot)"
             )
+        return value
+
+    @field_validator("extra_locales_dir", mode="before")
+    @classmethod
+    def _no_locales_dir(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("extra_locales_dir")
+    @classmethod
+    def _locales_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{str(value)!r} is not a folder")
         return value
 
     @field_validator("admin_ids", mode="before")

@@ -70,6 +70,7 @@ def test_an_empty_token_counts_as_missing(monkeypatch, tmp_path):
         ("DATABASE_URL", "sqlite:///x.db", "DATABASE_URL: driver 'sqlite' is not supported"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: 'LOUD' is not a log level"),
         ("BOT_TOKEN", "secret-token-typo", "BOT_TOKEN: does not look like a bot token"),
+        ("EXTRA_LOCALES_DIR", "/no/such/folder", "EXTRA_LOCALES_DIR: '/no/such/folder' is not a"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_variable_and_problem(
@@ -91,3 +92,7 @@ def test_several_bad_values_give_one_line_each(monkeypatch, tmp_path):
     with pytest.raises(ConfigError) as error:
         load(monkeypatch, tmp_path, ADMIN_IDS="x", LOG_LEVEL="LOUD")
     assert [line.split(":")[0] for line in error.value.lines] == ["ADMIN_IDS", "LOG_LEVEL"]
+
+
+def test_an_empty_extra_locales_dir_means_none(monkeypatch, tmp_path):
+    assert load(monkeypatch, tmp_path, EXTRA_LOCALES_DIR="").extra_locales_dir is None
