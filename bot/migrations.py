@@ -10,12 +10,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The migrations: alembic/ in a checkout, reached through the bot/alembic link, which is
+# also how they travel inside the wheel (pyproject's package-data).
+SCRIPTS = Path(__file__).resolve().parent / "alembic"
 
 
 def alembic_config(url: str | None = None) -> Config:
-    """The project's Alembic configuration, pointed at `url` when given."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    """The project's Alembic configuration, pointed at `url` when given (in a checkout
+    alembic.ini is read; an installed bot has only the scripts, which is all it needs)."""
+    ini = PROJECT_ROOT / "alembic.ini"
+    config = Config(str(ini)) if ini.exists() else Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    config.set_main_option("path_separator", "os")
     if url:
         # ConfigParser treats % as interpolation; a password may contain one.
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
