@@ -163,7 +163,7 @@ def _describe_webhook(info: WebhookInfo, settings: Settings) -> str:
         )
     parts = [f"Webhook: {info.url}"]
     if info.url != settings.webhook_url:
-        parts.append("(not WEBHOOK_URL: `python -m bot run` will set that)")
+        parts[0] += " (not WEBHOOK_URL: `python -m bot run` will set that)"
     parts.append(f"{info.pending_update_count} updates waiting")
     if info.last_error_message:
         when = info.last_error_date.strftime("%Y-%m-%d %H:%M UTC") if info.last_error_date else "?"

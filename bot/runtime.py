@@ -267,14 +267,18 @@ async def keep_trying(
     retry_on: tuple[type[BaseException], ...],
     stop: asyncio.Event,
     runtime: Runtime | None = None,
+    give_up_on: tuple[type[BaseException], ...] = (),
 ) -> T | None:
     """Run `attempt` until it succeeds; after each failure of a `retry_on` kind, log one line
     naming what failed and what to check, and wait (1 s doubling to a minute, with jitter).
-    Returns None if `stop` is set meanwhile."""
+    Errors of a `give_up_on` kind are raised at once. Returns None if `stop` is set
+    meanwhile."""
     delay = 1.0
     while not stop.is_set():
         try:
             return await attempt()
+        except give_up_on:
+            raise
         except retry_on as error:
             wait = delay * random.uniform(0.8, 1.2)
             reason = f"cannot reach {what}: {_short(error)}"
@@ -355,6 +359,7 @@ async def serve(settings: Settings) -> int:
                 hint="Check this machine's internet connection, any proxy or firewall, and "
                 "TELEGRAM_API_BASE_URL.",
                 retry_on=(TelegramError, OSError),
+                give_up_on=(InvalidToken,),
                 stop=stop,
                 runtime=runtime,
             )

@@ -49,6 +49,7 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
+from bot import metrics
 from bot.context import BotContext, Deps
 from bot.models import BroadcastState
 from bot.process_lock import ProcessLock
@@ -248,6 +249,7 @@ class Dispatcher:
             sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
+            metrics.OUTBOX_RATE_LIMITED.inc()
             log.warning("Telegram asked to slow down: pausing %.0fs", seconds)
             self.limiter.pause(seconds)
             async with db.transaction() as session:
