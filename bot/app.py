@@ -79,7 +79,20 @@ def build_application(
 
 
 class TimedJobQueue(JobQueue[BotContext]):
-    """PTB's JobQueue, timing every run of every job for /metrics (bot_job_tick_seconds)."""
+    """PTB's JobQueue, timing every run of every job for /metrics (bot_job_tick_seconds).
+
+    Jobs are scheduled when the application is built and run once it starts, which may be
+    much later (a service waits for its database and for Telegram): a run that fell due
+    meanwhile still happens, once (APScheduler would drop it after a second by default).
+    """
+
+    @property
+    def scheduler_configuration(self) -> dict[str, Any]:
+        """PTB's configuration, with late runs kept (coalesced into one)."""
+        return {
+            **super().scheduler_configuration,
+            "job_defaults": {"misfire_grace_time": None, "coalesce": True},
+        }
 
     @staticmethod
     async def job_callback(job_queue: JobQueue[BotContext], job: Job[BotContext]) -> None:

@@ -164,6 +164,13 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _web_port(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None  # WEB_PORT= in .env: unset
+        return value
+
     @field_validator("webhook_url", mode="before")
     @classmethod
     def _webhook_url(cls, value: object) -> object:

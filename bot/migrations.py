@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,9 +35,21 @@ def _run(connection: Connection, action: str, revision: str) -> None:
     getattr(command, action)(config, revision)
 
 
+# Replicas starting together on one PostgreSQL database migrate one after the other.
+_MIGRATION_LOCK = 0x6D69_6772_6174_6521
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the database behind `engine` to `revision` (default: the newest)."""
+    """Upgrade the database behind `engine` to `revision` (default: the newest).
+
+    On PostgreSQL a transaction-level advisory lock makes concurrent upgrades (replicas
+    starting at once) take turns: the later ones find the schema already at `revision`.
+    """
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+            )
         await connection.run_sync(_run, "upgrade", revision)
 
 
