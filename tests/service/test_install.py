@@ -29,14 +29,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run(*command: str | Path, cwd: Path | None = None) -> None:
+def run(*command: str | Path, cwd: Path | None = None) -> str:
     result = subprocess.run(
         [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
 
 
-async def test_the_built_wheel_installs_and_runs(tmp_path, telegram_server, tg):
+@pytest.fixture
+def installed(tmp_path) -> Path:
+    """The Python of a fresh virtual environment with the built wheel installed."""
     wheels = tmp_path / "wheels"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", wheels, PROJECT_ROOT)
     (wheel,) = wheels.glob("exercise_therapy_bot-*.whl")
@@ -54,7 +57,18 @@ async def test_the_built_wheel_installs_and_runs(tmp_path, telegram_server, tg):
         PROJECT_ROOT / "constraints.txt",
         wheel,
     )
+    return python
 
+
+def start(python: Path, workdir: Path, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [python, "-m", "bot", "run"], cwd=workdir, env=env, stdout=log, stderr=log
+        )
+
+
+async def test_the_built_wheel_installs_and_runs(installed, tmp_path, telegram_server, tg):
+    python = installed
     # Started away from the checkout, so only the installed package can be imported.
     workdir = tmp_path / "run"
     workdir.mkdir()
@@ -70,10 +84,7 @@ async def test_the_built_wheel_installs_and_runs(tmp_path, telegram_server, tg):
         LOG_FORMAT="json",
     )
     log_path = tmp_path / "bot.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [python, "-m", "bot", "run"], cwd=workdir, env=env, stdout=log, stderr=log
-        )
+    process = start(python, workdir, env, log_path)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as web:
 
@@ -96,11 +107,7 @@ async def test_the_built_wheel_installs_and_runs(tmp_path, telegram_server, tg):
             process.kill()
             process.wait()
     log = log_path.read_text()
-    assert (
-        str(environment)
-        in subprocess.run(
-            [python, "-c", "import bot; print(bot.__file__)"], capture_output=True, text=True
-        ).stdout
-    ), "the bot ran from the checkout, not from the installed wheel"
+    where = run(python, "-c", "import bot; print(bot.__file__)", cwd=workdir)
+    assert where.startswith(str(tmp_path / "venv")), "the bot did not run from the wheel"
     assert "is at revision" in log
     assert "Traceback" not in log
