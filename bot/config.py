@@ -74,8 +74,10 @@ class Settings(BaseSettings):
     # None: no web server in polling mode, DEFAULT_WEB_PORT in webhook mode. 0: any free port.
     web_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_token: SecretStr | None = None
-    # How long handled updates stay in the inbox (for looking into what happened).
-    inbox_retention_hours: float = Field(default=48.0, gt=0, le=24 * 365)
+    # How long handled updates stay in the inbox (for looking into what happened). Under six
+    # days: after a week without updates Telegram may start update ids anywhere, and a
+    # new update must not meet an old one's id.
+    inbox_retention_hours: float = Field(default=48.0, gt=0, le=144)
     # How long a claimed update waits for a replica that died while handling it.
     inbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # On SIGTERM: how long updates in flight may take to finish before the process exits.

@@ -45,6 +45,8 @@ from bot.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+# Outcomes wait this long for other outcomes or a store to share their transaction.
+OUTCOME_DELAY = 0.01
 # How often the loop looks for work nobody announced: a lease that ran out, or (on
 # PostgreSQL, should a notification be missed) updates another replica stored.
 TICK_SECONDS = 1.0
@@ -92,6 +94,7 @@ class Intake:
         self._outcomes: list[inbox.Outcome] = []
         self._given_back: list[int] = []
         self._wake = asyncio.Event()
+        self._wake_soon: asyncio.TimerHandle | None = None
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._listener: Any = None
@@ -121,7 +124,17 @@ class Intake:
     # ------------------------------------------------------------------ the loop
 
     def wake(self) -> None:
-        """Look for work now (updates were stored, or a handler finished)."""
+        """Look for work now (updates were stored, the process is stopping)."""
+        self._wake.set()
+
+    def _wake_shortly(self) -> None:
+        """A handler finished: record it within OUTCOME_DELAY, together with whatever else
+        finishes or arrives meanwhile (group commit)."""
+        if self._wake_soon is None:
+            self._wake_soon = asyncio.get_running_loop().call_later(OUTCOME_DELAY, self._woken)
+
+    def _woken(self) -> None:
+        self._wake_soon = None
         self._wake.set()
 
     async def start(self) -> None:
@@ -187,7 +200,10 @@ class Intake:
             async with self.db.transaction() as session:
                 if stores:
                     new = await inbox.store(
-                        session, [item for batch, _ in stores for item in batch], now=now
+                        session,
+                        [item for batch, _ in stores for item in batch],
+                        now=now,
+                        by=self.owner,
                     )
                 if outcomes:
                     await inbox.finish(session, outcomes, owner=self.owner, now=now)
@@ -271,7 +287,7 @@ class Intake:
             metrics.UPDATES_HANDLED.labels(row.kind).inc()
         metrics.UPDATE_SECONDS.labels(row.kind).observe(elapsed)
         self._running.pop(row.update_id, None)
-        self.wake()
+        self._wake_shortly()
 
     # ------------------------------------------------------------------ stopping
 
@@ -318,8 +334,9 @@ class Intake:
             return
         self._listener = connection
 
-    def _notified(self, *_: object) -> None:
-        self.wake()
+    def _notified(self, _connection: object, _pid: int, _channel: str, by: str) -> None:
+        if by != self.owner:  # this worker's own stores woke it already
+            self.wake()
 
     async def _unlisten(self) -> None:
         connection, self._listener = self._listener, None

@@ -147,10 +147,14 @@ def chat_key(update: dict) -> int | None:
 
 
 async def store(
-    session: AsyncSession, updates: Sequence[Received], *, now: dt.datetime
+    session: AsyncSession, updates: Sequence[Received], *, now: dt.datetime, by: str = ""
 ) -> list[Received]:
     """Insert `updates` in one statement; return those that were new (a repeated
-    update_id is stored once). The caller's commit is the acknowledgement."""
+    update_id is stored once). The caller's commit is the acknowledgement.
+
+    On PostgreSQL the commit also notifies NOTIFY_CHANNEL, with `by` (the storing worker) as
+    the payload, so that other replicas claim at once.
+    """
     if not updates:
         return []
     unique = list({item.update_id: item for item in updates}.values())
@@ -176,7 +180,9 @@ async def store(
     )
     new = set((await session.execute(statement)).scalars())
     if new and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        await session.execute(
+            text("SELECT pg_notify(:channel, :by)"), {"channel": NOTIFY_CHANNEL, "by": by}
+        )
     return [item for item in unique if item.update_id in new]
 
 

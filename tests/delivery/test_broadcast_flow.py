@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -209,10 +208,14 @@ async def test_stop_cancels_what_is_not_sent(
     assert 0 < sent < 40
     assert states[OutboxState.CANCELLED] == 40 - sent
     assert sent - before_stop <= bot_settings.delivery_concurrency
-    await asyncio.sleep(1.0)
-    final = [e for e in await tg.events(admin.id) if e["kind"] == "edit"][-1]
-    assert f"Sent {sent} ·" in final["message"]["text"]
-    assert f"{40 - sent} will not be sent" in final["message"]["text"]
+    async def final_status() -> str | None:
+        last = [e for e in await tg.events(admin.id) if e["kind"] == "edit"][-1]
+        text = last["message"]["text"]
+        return text if f"Sent {sent} ·" in text else None
+
+    # The status edits are paced like any message to the author's chat (1 a second).
+    final = await eventually(final_status, timeout=5)
+    assert f"{40 - sent} will not be sent" in final
 
 
 async def test_muted_clients_get_no_broadcasts_but_urgent_notices(

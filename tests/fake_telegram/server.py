@@ -706,7 +706,12 @@ class FakeTelegram:
         return update
 
     async def _c_reset(self, body: dict) -> dict:
+        """Forget everything; with `keep_update_ids`, update ids go on from where they were
+        (as Telegram's do for one bot: a bot that stored earlier updates sees new ids)."""
+        update_ids = self.state.update_ids
         self.state = self._fresh_state()
+        if body.get("keep_update_ids"):
+            self.state.update_ids = update_ids
         for waiter in self._chat_waiters.values():
             waiter.set()
         self._chat_waiters = {}
