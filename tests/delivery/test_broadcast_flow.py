@@ -208,6 +208,7 @@ async def test_stop_cancels_what_is_not_sent(
     assert 0 < sent < 40
     assert states[OutboxState.CANCELLED] == 40 - sent
     assert sent - before_stop <= bot_settings.delivery_concurrency
+
     async def final_status() -> str | None:
         last = [e for e in await tg.events(admin.id) if e["kind"] == "edit"][-1]
         text = last["message"]["text"]
