@@ -22,6 +22,7 @@ import logging
 import os
 import random
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -123,18 +124,20 @@ class Runtime:
             timeout_graceful_shutdown=5,
             server_header=False,
         )
+        # Bound here, so that a port in use is a plain OSError for the caller to report.
+        address = (self.settings.web_host, self.settings.listen_port)
+        family = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.create_server(address, family=family)
+        listener.setblocking(False)
+        self.web_port = listener.getsockname()[1]
         self._server = _Server(config)
-        self._server_task = asyncio.get_running_loop().create_task(self._server.serve(), name="web")
+        self._server_task = asyncio.get_running_loop().create_task(
+            self._server.serve(sockets=[listener]), name="web"
+        )
         while not self._server.started:
             if self._server_task.done():
-                error = self._server_task.exception()
-                raise OSError(
-                    f"could not listen on {self.settings.web_host}:{self.settings.listen_port} "
-                    f"({error or 'see the line above'})"
-                )
+                raise OSError(f"the web server stopped at start: {self._server_task.exception()}")
             await asyncio.sleep(0.01)
-        sockets = self._server.servers[0].sockets
-        self.web_port = sockets[0].getsockname()[1]
         log.info("web server listening on http://%s:%s", self.settings.web_host, self.web_port)
 
     async def stop_web(self) -> None:
@@ -324,7 +327,15 @@ async def serve(settings: Settings) -> int:
     where = db.describe()
     try:
         if settings.serves_web:
-            await runtime.start_web()
+            try:
+                await runtime.start_web()
+            except OSError as error:
+                say(
+                    f"Cannot serve on {settings.web_host}:{settings.listen_port} ({error}); "
+                    "change WEB_HOST or WEB_PORT, or stop what uses that port.",
+                    error=True,
+                )
+                return EXIT_FAILED
 
         async def migrate() -> str | None:
             await upgrade(db.engine)

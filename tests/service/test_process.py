@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -196,3 +197,16 @@ async def replying(tg) -> bool:
 async def _exit_code(bot: BotProcess, timeout: float = 60) -> int:
     await eventually(lambda: bot.process.poll() is not None, timeout=timeout, interval=0.05)
     return bot.process.returncode
+
+
+async def test_a_port_in_use_is_one_clear_line_and_status_1(bot_process):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = bot_process(WEB_PORT=str(port))
+        assert await _exit_code(bot) == 1
+    log = bot.log()
+    assert f"Cannot serve on 127.0.0.1:{port}" in log
+    assert "WEB_PORT" in log
+    assert "Traceback" not in log
