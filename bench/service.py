@@ -3,8 +3,8 @@ echo bot on the same harness; one replica against three; long polling against we
 
 Run:  .venv/bin/python -m bench.service                       (everything, ~10 minutes)
       .venv/bin/python -m bench.service --updates 300 --skip-replicas
-      .venv/bin/python -m bench.service --baseline ../main      (also a checkout without
-                                                                 the inbox, for its cost)
+      .venv/bin/python -m bench.service --baseline /tmp/base      (also a checkout without
+                                       the inbox, for its cost: `git archive 357c4c3 | tar -x`)
 
 The harness is kept out of the bot's way: the fake Bot API runs as its own process
 (`python -m tests.fake_telegram`), the simulated people in this one, the bot (or the echo
@@ -385,7 +385,7 @@ async def database(base: str, *, checkout: Path = PROJECT_ROOT):
                 check=True,
                 capture_output=True,
             )
-        await seed(url)
+        await seed(url, migrate=checkout == PROJECT_ROOT)
         yield url
     finally:
         connection = await asyncpg.connect(dsn)

@@ -146,51 +146,115 @@ def chat_key(update: dict) -> int | None:
     return None
 
 
+# The statements are built once (building SQLAlchemy constructs costs more CPU than running
+# them, and they run for every update) and run on the session's connection (Core), without
+# the ORM's per-statement work. Values come as bound parameters.
+_T = InboxUpdate.__table__
+_C = _T.c
+_MINE = and_(_C.lease_owner == bindparam("owner"), _C.state == InboxState.WORKING)
+_INSERTS = {
+    name: dialect.insert(_T)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_C.update_id)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_NOTIFY = text("SELECT pg_notify(:channel, :by)")
+
+
+def _claimable():  # noqa: ANN202 - an SQL expression
+    return or_(
+        _C.state == InboxState.PENDING,
+        and_(_C.state == InboxState.WORKING, _C.lease_until < bindparam("now")),
+    )
+
+
+# Materialized: picked once, locked once. (As a plain IN-subquery PostgreSQL may run it again
+# per row, and LIMIT would no longer limit.)
+_PICKED = (
+    select(_C.update_id)
+    .where(
+        _C.update_id.in_(
+            select(func.min(_C.update_id)).where(_C.state.in_(_OPEN)).group_by(_C.chat_id)
+        ),
+        _claimable(),
+    )
+    .order_by(_C.update_id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+    .cte("picked")
+    .prefix_with("MATERIALIZED")
+)
+_CLAIM = (
+    update(_T)
+    .where(_C.update_id.in_(select(_PICKED.c.update_id)), _claimable())
+    .values(
+        state=InboxState.WORKING,
+        lease_owner=bindparam("new_owner"),
+        lease_until=bindparam("new_until"),
+        attempts=_C.attempts + 1,
+    )
+    .returning(_C.update_id, _C.chat_id, _C.kind, _C.payload, _C.attempts)
+)
+_EXTEND = (
+    update(_T)
+    .where(_C.update_id.in_(bindparam("ids", expanding=True)), _MINE)
+    .values(lease_until=bindparam("until"))
+)
+_DONE = (
+    update(_T)
+    .where(_C.update_id.in_(bindparam("ids", expanding=True)), _MINE)
+    .values(state=InboxState.DONE, handled_at=bindparam("now"), lease_until=None)
+)
+_FAILED = (
+    update(_T)
+    .where(_C.update_id == bindparam("failed_id"), _MINE)
+    .values(
+        state=InboxState.FAILED,
+        handled_at=bindparam("now"),
+        lease_until=None,
+        error=bindparam("failure"),
+    )
+)
+_RELEASE = (
+    update(_T)
+    .where(_C.update_id.in_(bindparam("ids", expanding=True)), _MINE)
+    .values(state=InboxState.PENDING, lease_owner=None, lease_until=None)
+)
+
+
 async def store(
-    session: AsyncSession, updates: Sequence[Received], *, now: dt.datetime, by: str = ""
+    session: AsyncSession, updates: Sequence[Received], *, now: dt.datetime
 ) -> list[Received]:
     """Insert `updates` in one statement; return those that were new (a repeated
-    update_id is stored once). The caller's commit is the acknowledgement.
-
-    On PostgreSQL the commit also notifies NOTIFY_CHANNEL, with `by` (the storing worker) as
-    the payload, so that other replicas claim at once.
-    """
+    update_id is stored once). The caller's commit is the acknowledgement."""
     if not updates:
         return []
     unique = list({item.update_id: item for item in updates}.values())
-    dialect = sqlite if session.bind.dialect.name == "sqlite" else postgresql
-    statement = (
-        dialect.insert(InboxUpdate.__table__)
-        .values(
-            [
-                {
-                    "update_id": item.update_id,
-                    "chat_id": item.chat_id,
-                    "kind": item.kind,
-                    "payload": item.payload,
-                    "state": InboxState.PENDING.value,
-                    "received_at": now,
-                    "attempts": 0,
-                }
-                for item in unique
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(InboxUpdate.update_id)
+    dialect = session.bind.dialect.name
+    result = await (await session.connection()).execute(
+        _INSERTS[dialect],
+        [
+            {
+                "update_id": item.update_id,
+                "chat_id": item.chat_id,
+                "kind": item.kind,
+                "payload": item.payload,
+                "state": InboxState.PENDING,
+                "received_at": now,
+                "attempts": 0,
+            }
+            for item in unique
+        ],
     )
-    new = set((await session.execute(statement)).scalars())
-    if new and session.bind.dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_notify(:channel, :by)"), {"channel": NOTIFY_CHANNEL, "by": by}
-        )
+    new = {update_id for update_id in result.scalars() if update_id is not None}
     return [item for item in unique if item.update_id in new]
 
 
-def _claimable(now: dt.datetime):  # noqa: ANN202 - an SQL expression
-    return or_(
-        InboxUpdate.state == InboxState.PENDING,
-        and_(InboxUpdate.state == InboxState.WORKING, InboxUpdate.lease_until < now),
-    )
+async def announce(session: AsyncSession, *, by: str) -> None:
+    """On PostgreSQL, have the commit tell other replicas (NOTIFY_CHANNEL, payload `by`, the
+    storing worker) that updates wait, so that they claim at once. SQLite: nothing."""
+    if session.bind.dialect.name == "postgresql":
+        await (await session.connection()).execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "by": by})
 
 
 async def claim(
@@ -208,39 +272,8 @@ async def claim(
     """
     if limit <= 0:
         return []
-    heads = (
-        select(func.min(InboxUpdate.update_id))
-        .where(InboxUpdate.state.in_(_OPEN))
-        .group_by(InboxUpdate.chat_id)
-    )
-    # Materialized: picked once, locked once. (As a plain IN-subquery PostgreSQL may run it
-    # again per row, and LIMIT would no longer limit.)
-    picked = (
-        select(InboxUpdate.update_id)
-        .where(InboxUpdate.update_id.in_(heads), _claimable(now))
-        .order_by(InboxUpdate.update_id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
-        .prefix_with("MATERIALIZED")
-    )
-    result = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id.in_(select(picked.c.update_id)), _claimable(now))
-        .values(
-            state=InboxState.WORKING,
-            lease_owner=owner,
-            lease_until=now + lease,
-            attempts=InboxUpdate.attempts + 1,
-        )
-        .returning(
-            InboxUpdate.update_id,
-            InboxUpdate.chat_id,
-            InboxUpdate.kind,
-            InboxUpdate.payload,
-            InboxUpdate.attempts,
-        )
-        .execution_options(synchronize_session=False)
+    result = await (await session.connection()).execute(
+        _CLAIM, {"now": now, "limit": limit, "new_owner": owner, "new_until": now + lease}
     )
     rows = sorted(result.all(), key=lambda row: row.update_id)
     return [
@@ -260,18 +293,10 @@ async def extend(
 ) -> None:
     """Renew this worker's leases on `update_ids` (handlers still running)."""
     ids = list(update_ids)
-    if not ids:
-        return
-    await session.execute(
-        update(InboxUpdate)
-        .where(
-            InboxUpdate.update_id.in_(ids),
-            InboxUpdate.lease_owner == owner,
-            InboxUpdate.state == InboxState.WORKING,
+    if ids:
+        await (await session.connection()).execute(
+            _EXTEND, {"ids": ids, "owner": owner, "until": lease_until}
         )
-        .values(lease_until=lease_until)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def finish(
@@ -285,30 +310,18 @@ async def finish(
     """
     done = [outcome.update_id for outcome in outcomes if outcome.error is None]
     failed = [outcome for outcome in outcomes if outcome.error is not None]
-    mine = and_(InboxUpdate.lease_owner == owner, InboxUpdate.state == InboxState.WORKING)
     if done:
-        await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id.in_(done), mine)
-            .values(state=InboxState.DONE, handled_at=now, lease_until=None)
-            .execution_options(synchronize_session=False)
-        )
+        await (await session.connection()).execute(_DONE, {"ids": done, "owner": owner, "now": now})
     if failed:
-        await session.execute(
-            update(InboxUpdate.__table__)
-            .where(
-                InboxUpdate.__table__.c.update_id == bindparam("failed_id"),
-                InboxUpdate.__table__.c.lease_owner == owner,
-                InboxUpdate.__table__.c.state == InboxState.WORKING.value,
-            )
-            .values(
-                state=InboxState.FAILED.value,
-                handled_at=now,
-                lease_until=None,
-                error=bindparam("failure"),
-            ),
+        await (await session.connection()).execute(
+            _FAILED,
             [
-                {"failed_id": outcome.update_id, "failure": outcome.error[:ERROR_LENGTH]}
+                {
+                    "failed_id": outcome.update_id,
+                    "failure": outcome.error[:ERROR_LENGTH],
+                    "owner": owner,
+                    "now": now,
+                }
                 for outcome in failed
             ],
         )
@@ -317,18 +330,8 @@ async def finish(
 async def release(session: AsyncSession, update_ids: Iterable[int], *, owner: str) -> None:
     """Give claimed rows back (pending again, no lease), for another worker to take at once."""
     ids = list(update_ids)
-    if not ids:
-        return
-    await session.execute(
-        update(InboxUpdate)
-        .where(
-            InboxUpdate.update_id.in_(ids),
-            InboxUpdate.lease_owner == owner,
-            InboxUpdate.state == InboxState.WORKING,
-        )
-        .values(state=InboxState.PENDING, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
+    if ids:
+        await (await session.connection()).execute(_RELEASE, {"ids": ids, "owner": owner})
 
 
 async def prune(session: AsyncSession, *, handled_before: dt.datetime) -> int:

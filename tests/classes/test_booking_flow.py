@@ -236,5 +236,5 @@ async def test_im_here_from_fifteen_minutes_before(trainer, client, db, clock):
     await ann.send("/mybookings")
     mine = await ann.expect_until("Your upcoming")
     await ann.press(mine, "I'm here")
-    await ann.expect("Checked in for Back care")
+    await ann.expect_until("Checked in for Back care")
     assert (await booking_of(db, ann.id, target.id)).attendance.value == "attended"
