@@ -21,12 +21,10 @@ import datetime as dt
 import json
 import tempfile
 import time
-import uuid
 
-import asyncpg
-from sqlalchemy.engine import make_url
 from telegram import Update
 
+from bench.service import empty_database
 from bot.db import Database
 from bot.intake import Intake
 from bot.migrations import upgrade
@@ -120,18 +118,8 @@ async def main() -> None:
                 url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='bench-inbox-')}/b.db"
                 rows.append((name, batch, await measure(url, args.updates, batch)))
                 continue
-            db_name = f"bench_{uuid.uuid4().hex[:8]}"
-            dsn = make_url(args.postgres_url).set(drivername="postgresql").render_as_string(False)
-            connection = await asyncpg.connect(dsn)
-            await connection.execute(f'CREATE DATABASE "{db_name}"')
-            await connection.close()
-            url = make_url(args.postgres_url).set(database=db_name).render_as_string(False)
-            try:
+            async with empty_database(args.postgres_url) as url:
                 rows.append((name, batch, await measure(url, args.updates, batch)))
-            finally:
-                connection = await asyncpg.connect(dsn)
-                await connection.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-                await connection.close()
             print(f"[{name}] batches of {batch}: {1000 * rows[-1][2]:.2f} ms", flush=True)
     parse = parse_cost()
     print()

@@ -368,15 +368,25 @@ async def sessions_of(url: str) -> list[int]:
 
 
 @contextlib.asynccontextmanager
-async def database(base: str, *, checkout: Path = PROJECT_ROOT):
-    """A fresh PostgreSQL database, migrated by `checkout` and seeded; dropped afterwards."""
+async def empty_database(base: str):
+    """A fresh, empty PostgreSQL database next to `base`; dropped afterwards."""
     name = f"bench_{uuid.uuid4().hex[:8]}"
     dsn = make_url(base).set(drivername="postgresql").render_as_string(False)
     connection = await asyncpg.connect(dsn)
     await connection.execute(f'CREATE DATABASE "{name}"')
     await connection.close()
-    url = make_url(base).set(database=name).render_as_string(False)
     try:
+        yield make_url(base).set(database=name).render_as_string(False)
+    finally:
+        connection = await asyncpg.connect(dsn)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def database(base: str, *, checkout: Path = PROJECT_ROOT):
+    """A fresh PostgreSQL database, migrated by `checkout` and seeded; dropped afterwards."""
+    async with empty_database(base) as url:
         if checkout != PROJECT_ROOT:
             subprocess.run(  # noqa: ASYNC221 - once, before measuring
                 [sys.executable, "-m", "bot", "migrate"],
@@ -387,10 +397,6 @@ async def database(base: str, *, checkout: Path = PROJECT_ROOT):
             )
         await seed(url, migrate=checkout == PROJECT_ROOT)
         yield url
-    finally:
-        connection = await asyncpg.connect(dsn)
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
 
 
 async def main() -> None:

@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import Application
 
@@ -185,56 +187,37 @@ class Intake:
 
     async def _turn(self) -> list[inbox.Claimed]:
         """One transaction: store what arrived, record outcomes, renew leases now and then,
-        claim what fits."""
+        claim what fits (bot/services/inbox.py's run_turn)."""
+        free = 0 if self._stopping else self.concurrency - len(self._running)
+        renew = time.monotonic() - self._renewed_at > self.lease.total_seconds() / 3
+        if not (
+            self._stores
+            or self._outcomes
+            or self._given_back
+            or free > 0
+            or (renew and self._running)
+        ):
+            return []
         stores, self._stores = self._stores, []
         outcomes, self._outcomes = self._outcomes, []
         given_back, self._given_back = self._given_back, []
-        free = 0 if self._stopping else self.concurrency - len(self._running)
         self._asked = free
-        now = _WALL.now()
-        renew = time.monotonic() - self._renewed_at > self.lease.total_seconds() / 3
-        prune = time.monotonic() - self._pruned_at > 3600
-        if not (stores or outcomes or given_back or free > 0 or (renew and self._running)):
-            return []
-        new: list[inbox.Received] = []
+        turn = inbox.Turn(
+            owner=self.owner,
+            now=_WALL.now(),
+            lease=self.lease,
+            stores=[item for batch, _ in stores for item in batch],
+            outcomes=outcomes,
+            given_back=given_back,
+            renew=list(self._running) if renew else [],
+            claim=free,
+        )
         try:
-            async with self.db.transaction() as session:
-                if stores:
-                    new = await inbox.store(
-                        session, [item for batch, _ in stores for item in batch], now=now
-                    )
-                if outcomes:
-                    await inbox.finish(session, outcomes, owner=self.owner, now=now)
-                if given_back:
-                    await inbox.release(session, given_back, owner=self.owner)
-                if renew and self._running:
-                    await inbox.extend(
-                        session, self._running, owner=self.owner, lease_until=now + self.lease
-                    )
-                claimed = await inbox.claim(
-                    session, owner=self.owner, now=now, lease=self.lease, limit=free
-                )
-                taken = {row.update_id for row in claimed}
-                if any(item.update_id not in taken for item in new):
-                    # Stored updates this replica cannot take now: other replicas may.
-                    await inbox.announce(session, by=self.owner)
-                spent = [row for row in claimed if row.attempts > inbox.MAX_ATTEMPTS]
-                if spent:
-                    await inbox.finish(
-                        session,
-                        [
-                            inbox.Outcome(
-                                row.update_id,
-                                f"gave up after {inbox.MAX_ATTEMPTS} attempts: the process "
-                                "handling it stopped each time",
-                            )
-                            for row in spent
-                        ],
-                        owner=self.owner,
-                        now=now,
-                    )
-                if prune:
-                    pruned = await inbox.prune(session, handled_before=now - self.retention)
+            if self.db.is_sqlite:
+                async with self.db.transaction() as session:
+                    result = await inbox.run_turn(session, turn)
+            else:
+                result = await inbox.run_turn_pg(await self._connection(), turn)
         except BaseException as error:
             # Nothing of this turn was written: the stores fail (the updates come again), the
             # outcomes wait for the next turn.
@@ -245,22 +228,29 @@ class Intake:
                     )
             self._outcomes = outcomes + self._outcomes
             self._given_back = given_back + self._given_back
+            await self._drop_connection()
             raise
         for _, future in stores:
             if not future.done():
                 future.set_result(None)
-        for item in new:
+        for item in result.new:
             metrics.UPDATES_RECEIVED.labels(item.kind).inc()
         if renew:
             self._renewed_at = time.monotonic()
-        if prune:
-            self._pruned_at = time.monotonic()
-            if pruned:
-                log.info("inbox: deleted %d updates handled over %s ago", pruned, self.retention)
-        for row in spent:
-            log.error("update %s: %s", row.update_id, "gave up after repeated crashes")
+        for row in result.spent:
+            log.error("update %s: %s", row.update_id, inbox.GAVE_UP)
             metrics.UPDATES_FAILED.labels(row.kind).inc()
-        return [row for row in claimed if row.attempts <= inbox.MAX_ATTEMPTS]
+        if time.monotonic() - self._pruned_at > 3600:
+            await self._prune()
+        return result.claimed
+
+    async def _prune(self) -> None:
+        """Delete what was handled longer ago than the retention (hourly)."""
+        self._pruned_at = time.monotonic()
+        async with self.db.transaction() as session:
+            pruned = await inbox.prune(session, handled_before=_WALL.now() - self.retention)
+        if pruned:
+            log.info("inbox: deleted %d updates handled over %s ago", pruned, self.retention)
 
     async def _handle(self, row: inbox.Claimed) -> None:
         failure = _Failure()
@@ -299,7 +289,6 @@ class Intake:
         self.accepting = False
         self._stopping = True
         self.wake()
-        await self._unlisten()
         if self._loop_task is None:
             return
         running = list(self._running.values())
@@ -320,35 +309,41 @@ class Intake:
             log.warning("could not record the last outcomes; their leases will run out")
             self._loop_task.cancel()
         self._loop_task = None
+        await self._drop_connection()
 
-    # ------------------------------------------------------------------ other replicas
+    # ------------------------------------------------------------------ PostgreSQL
 
     async def _listen(self) -> None:
-        """On PostgreSQL, wake when any replica stores updates (LISTEN)."""
+        """On PostgreSQL, open the worker's connection now (it also LISTENs)."""
         if self.db.is_sqlite:
             return
         try:
-            connection = await self.db.engine.connect()
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.add_listener(inbox.NOTIFY_CHANNEL, self._notified)
+            await self._connection()
         except Exception as error:
-            log.warning("inbox: not listening for other replicas (%s); ticking instead", error)
-            return
-        self._listener = connection
+            log.warning("inbox: cannot reach the database yet (%s); trying again", error)
+
+    async def _connection(self) -> Any:
+        """The asyncpg connection this worker's turns run on, LISTENing for other replicas'
+        stores; opened again after a failure."""
+        if self._listener is None or self._listener.is_closed():
+            url = make_url(self.db.url).set(drivername="postgresql")
+            connection = await asyncpg.connect(
+                url.render_as_string(hide_password=False), timeout=10
+            )
+            await connection.add_listener(inbox.NOTIFY_CHANNEL, self._notified)
+            self._listener = connection
+            self.wake()  # anything announced while it was away
+        return self._listener
+
+    async def _drop_connection(self) -> None:
+        connection, self._listener = self._listener, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 5)
 
     def _notified(self, _connection: object, _pid: int, _channel: str, by: str) -> None:
         if by != self.owner:  # this worker's own stores woke it already
             self.wake()
-
-    async def _unlisten(self) -> None:
-        connection, self._listener = self._listener, None
-        if connection is None:
-            return
-        with contextlib.suppress(Exception):
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.remove_listener(inbox.NOTIFY_CHANNEL, self._notified)
-        with contextlib.suppress(Exception):
-            await connection.close()
 
 
 async def _note_failure(update: object, context: Any) -> None:

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -97,6 +98,33 @@ class InboxStats:
     open: int
     oldest_open_seconds: float
     failed: int
+
+
+@dataclass
+class Turn:
+    """What one worker writes and asks for in one transaction (bot/intake.py's loop)."""
+
+    owner: str
+    now: dt.datetime
+    lease: dt.timedelta
+    stores: list[Received]
+    outcomes: list[Outcome]
+    given_back: list[int]
+    renew: list[int]
+    claim: int
+
+
+@dataclass
+class TurnResult:
+    """What a turn did: the updates that were new, and those claimed to be handled now
+    (updates claimed once too often are failed instead, and listed in `spent`)."""
+
+    new: list[Received]
+    claimed: list[Claimed]
+    spent: list[Claimed]
+
+
+GAVE_UP = f"gave up after {MAX_ATTEMPTS} attempts: the process handling it stopped each time"
 
 
 def received(update: dict, payload: str | None = None) -> Received:
@@ -332,6 +360,122 @@ async def release(session: AsyncSession, update_ids: Iterable[int], *, owner: st
     ids = list(update_ids)
     if ids:
         await (await session.connection()).execute(_RELEASE, {"ids": ids, "owner": owner})
+
+
+async def run_turn(session: AsyncSession, turn: Turn) -> TurnResult:
+    """One turn in the caller's transaction: store, record outcomes, give back, renew, claim
+    (in that order, so that a finished update's successor can be claimed at once); tell
+    other replicas about stored updates this worker does not take."""
+    new = await store(session, turn.stores, now=turn.now)
+    await finish(session, turn.outcomes, owner=turn.owner, now=turn.now)
+    await release(session, turn.given_back, owner=turn.owner)
+    await extend(session, turn.renew, owner=turn.owner, lease_until=turn.now + turn.lease)
+    claimed = await claim(
+        session, owner=turn.owner, now=turn.now, lease=turn.lease, limit=turn.claim
+    )
+    taken = {row.update_id for row in claimed}
+    if any(item.update_id not in taken for item in new):
+        await announce(session, by=turn.owner)
+    spent = [row for row in claimed if row.attempts > MAX_ATTEMPTS]
+    if spent:
+        outcomes = [Outcome(row.update_id, GAVE_UP) for row in spent]
+        await finish(session, outcomes, owner=turn.owner, now=turn.now)
+    return TurnResult(
+        new=new, claimed=[row for row in claimed if row.attempts <= MAX_ATTEMPTS], spent=spent
+    )
+
+
+# The same turn on PostgreSQL, on the asyncpg connection the worker keeps for it: these run
+# for every update, and SQLAlchemy's layers cost about three times the statements' own work
+# (bench/inbox.py). Same statements as above, as plain SQL.
+_PG_STORE = """
+INSERT INTO inbox (update_id, chat_id, kind, payload, state, received_at, attempts)
+SELECT u, c, k, p, 'pending', $5, 0
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(u, c, k, p)
+ON CONFLICT (update_id) DO NOTHING
+RETURNING update_id"""
+_PG_MINE = "lease_owner = $2 AND state = 'working'"
+_PG_DONE = f"""
+UPDATE inbox SET state = 'done', handled_at = $3, lease_until = NULL
+WHERE update_id = ANY($1::bigint[]) AND {_PG_MINE}"""
+_PG_FAILED = """
+UPDATE inbox AS i SET state = 'failed', handled_at = $4, lease_until = NULL, error = f.e
+FROM unnest($1::bigint[], $3::text[]) AS f(id, e)
+WHERE i.update_id = f.id AND i.lease_owner = $2 AND i.state = 'working'"""
+_PG_RELEASE = f"""
+UPDATE inbox SET state = 'pending', lease_owner = NULL, lease_until = NULL
+WHERE update_id = ANY($1::bigint[]) AND {_PG_MINE}"""
+_PG_EXTEND = f"""
+UPDATE inbox SET lease_until = $3 WHERE update_id = ANY($1::bigint[]) AND {_PG_MINE}"""
+_PG_CLAIMABLE = "(state = 'pending' OR (state = 'working' AND lease_until < $1))"
+_PG_CLAIM = f"""
+WITH picked AS MATERIALIZED (
+    SELECT update_id FROM inbox
+    WHERE update_id IN (
+        SELECT min(update_id) FROM inbox
+        WHERE state IN ('pending', 'working') GROUP BY chat_id
+    ) AND {_PG_CLAIMABLE}
+    ORDER BY update_id LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE inbox SET state = 'working', lease_owner = $3, lease_until = $4,
+    attempts = attempts + 1
+WHERE update_id IN (SELECT update_id FROM picked) AND {_PG_CLAIMABLE}
+RETURNING update_id, chat_id, kind, payload, attempts"""
+
+
+async def run_turn_pg(connection: Any, turn: Turn) -> TurnResult:
+    """`run_turn` on a PostgreSQL asyncpg connection, in one transaction of its own."""
+    async with connection.transaction():
+        new_ids: set[int] = set()
+        unique = list({item.update_id: item for item in turn.stores}.values())
+        if unique:
+            rows = await connection.fetch(
+                _PG_STORE,
+                [item.update_id for item in unique],
+                [item.chat_id for item in unique],
+                [item.kind for item in unique],
+                [item.payload for item in unique],
+                turn.now,
+            )
+            new_ids = {row[0] for row in rows}
+        done = [outcome.update_id for outcome in turn.outcomes if outcome.error is None]
+        if done:
+            await connection.execute(_PG_DONE, done, turn.owner, turn.now)
+        await _fail_pg(connection, turn, [o for o in turn.outcomes if o.error is not None])
+        if turn.given_back:
+            await connection.execute(_PG_RELEASE, turn.given_back, turn.owner)
+        if turn.renew:
+            await connection.execute(_PG_EXTEND, turn.renew, turn.owner, turn.now + turn.lease)
+        claimed: list[Claimed] = []
+        if turn.claim > 0:
+            rows = await connection.fetch(
+                _PG_CLAIM, turn.now, turn.claim, turn.owner, turn.now + turn.lease
+            )
+            claimed = sorted(
+                (Claimed(row[0], row[1], row[2], row[3], row[4]) for row in rows),
+                key=lambda row: row.update_id,
+            )
+        spent = [row for row in claimed if row.attempts > MAX_ATTEMPTS]
+        await _fail_pg(connection, turn, [Outcome(row.update_id, GAVE_UP) for row in spent])
+        new = [item for item in unique if item.update_id in new_ids]
+        taken = {row.update_id for row in claimed}
+        if any(item.update_id not in taken for item in new):
+            await connection.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, turn.owner)
+    return TurnResult(
+        new=new, claimed=[row for row in claimed if row.attempts <= MAX_ATTEMPTS], spent=spent
+    )
+
+
+async def _fail_pg(connection: Any, turn: Turn, failed: list[Outcome]) -> None:
+    if failed:
+        await connection.execute(
+            _PG_FAILED,
+            [outcome.update_id for outcome in failed],
+            turn.owner,
+            [(outcome.error or "")[:ERROR_LENGTH] for outcome in failed],
+            turn.now,
+        )
 
 
 async def prune(session: AsyncSession, *, handled_before: dt.datetime) -> int:

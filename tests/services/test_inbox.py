@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import json
 
+import asyncpg
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from bot.models import InboxState, InboxUpdate
 from bot.services import inbox
@@ -175,3 +177,70 @@ async def test_replicas_claiming_at_once_never_share_a_chat(db):
     taken = [update_id for result in results for update_id in result]
     assert len(taken) == len(set(taken)), "an update was claimed twice"
     assert sorted(taken) == list(range(1, 41)), "exactly the 40 chat heads"
+
+
+async def turn(db, **fields) -> inbox.TurnResult:
+    """A worker's turn, the way bot/intake.py runs it on this database."""
+    values = {
+        "owner": "w1",
+        "now": NOW,
+        "lease": LEASE,
+        "stores": [],
+        "outcomes": [],
+        "given_back": [],
+        "renew": [],
+        "claim": 10,
+    }
+    values.update(fields)
+    if db.is_sqlite:
+        async with db.transaction() as session:
+            return await inbox.run_turn(session, inbox.Turn(**values))
+    url = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(url)
+    try:
+        return await inbox.run_turn_pg(connection, inbox.Turn(**values))
+    finally:
+        await connection.close()
+
+
+async def test_a_workers_turn_stores_records_and_claims_in_order(db):
+    first = await turn(db, stores=[message(1, 10), message(2, 10), message(3, 11)])
+    assert [item.update_id for item in first.new] == [1, 2, 3]
+    assert [row.update_id for row in first.claimed] == [1, 3]
+    again = await turn(db, stores=[message(3, 11)])
+    assert again.new == [] and again.claimed == [], "a repeat is stored once"
+    # 1 failed: its chat's next update is claimed in the same turn.
+    second = await turn(db, outcomes=[inbox.Outcome(1, "RuntimeError: x"), inbox.Outcome(3)])
+    assert [row.update_id for row in second.claimed] == [2]
+    third = await turn(db, given_back=[2], claim=0)
+    assert third.claimed == []
+    later = NOW + 2 * LEASE
+    fourth = await turn(db, owner="w2", now=later, renew=[2])
+    assert [(row.update_id, row.attempts) for row in fourth.claimed] == [(2, 2)]
+    async with db.reading() as session:
+        rows = {
+            row.update_id: (row.state, row.error, row.lease_owner)
+            for row in (await session.execute(select(InboxUpdate))).scalars()
+        }
+    assert rows == {
+        1: (InboxState.FAILED, "RuntimeError: x", "w1"),
+        2: (InboxState.WORKING, None, "w2"),
+        3: (InboxState.DONE, None, "w1"),
+    }
+
+
+async def test_an_update_that_keeps_killing_its_worker_is_given_up(db):
+    await turn(db, stores=[message(1, 10), message(2, 10)], claim=0)
+    moment = NOW
+    for attempt in range(inbox.MAX_ATTEMPTS):
+        result = await turn(db, owner=f"w{attempt}", now=moment)
+        assert [row.update_id for row in result.claimed] == [1]
+        moment += LEASE + dt.timedelta(seconds=1)  # that worker died
+    last = await turn(db, owner="survivor", now=moment)
+    assert [row.update_id for row in last.spent] == [1]
+    assert [row.update_id for row in last.claimed] == [], "2 waits for the next turn"
+    async with db.reading() as session:
+        given_up = await session.get(InboxUpdate, 1)
+    assert given_up.state == InboxState.FAILED
+    assert given_up.error == inbox.GAVE_UP
+    assert [row.update_id for row in (await turn(db, owner="survivor", now=moment)).claimed] == [2]
