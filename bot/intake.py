@@ -7,9 +7,12 @@ through `Application.process_update`, PTB's handler machinery with the error han
 sends the apology.
 
 One loop does all the writing, so that updates share transactions instead of paying
-several each: outcomes of the updates that finished since the last turn, lease renewals,
-and the next claims go in one transaction per turn. Storing goes through a group commit
-(updates arriving within a few milliseconds share one INSERT).
+several each: the updates that arrived, the outcomes of those that finished (they wait up
+to OUTCOME_DELAY for company), lease renewals and the next claims go in one transaction
+per turn (group commit: a getUpdates batch or concurrent webhook requests share one INSERT).
+On PostgreSQL the turn is plain SQL on an asyncpg connection the worker keeps for it (and
+for LISTEN): SQLAlchemy's layers cost more than the statements on this path, which runs for
+every update (bench/inbox.py).
 
 Crash safety: a claimed update carries a lease (INBOX_LEASE_SECONDS, renewed while its
 handler runs). If the process dies, the update is claimed again once the lease ends, and
