@@ -158,3 +158,16 @@ async def test_readiness_follows_the_database_without_a_restart(
     finally:
         await proxy.cut()
         await bot_db.dispose()
+
+
+async def test_polling_removes_a_webhook_left_over(tg, bot_settings, db, clock):
+    api = f"{tg.api_url}{harness.TEST_TOKEN}"
+    async with httpx.AsyncClient() as client:
+        left_over = {"url": f"http://127.0.0.1:{free_port()}/old-hook"}
+        assert (await client.post(f"{api}/setWebhook", json=left_over)).json()["ok"]
+        async with running_bot(bot_settings, db, clock):
+            alex = tg.user("Alex")
+            await alex.send("/help")
+            await alex.expect("Send /start to begin")
+        info = (await client.post(f"{api}/getWebhookInfo")).json()["result"]
+    assert info["url"] == ""

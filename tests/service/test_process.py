@@ -210,3 +210,25 @@ async def test_a_port_in_use_is_one_clear_line_and_status_1(bot_process):
     assert f"Cannot serve on 127.0.0.1:{port}" in log
     assert "WEB_PORT" in log
     assert "Traceback" not in log
+
+
+async def test_without_its_database_it_keeps_trying_and_says_why(bot_process):
+    port = free_port()
+    closed = free_port()
+    bot = bot_process(
+        DATABASE_URL=f"postgresql+asyncpg://bot@127.0.0.1:{closed}/bot", WEB_PORT=str(port)
+    )
+
+    async def two_attempts() -> bool:
+        return bot.log().count("Cannot reach the database") >= 2
+
+    await eventually(two_attempts, timeout=30, interval=0.2)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as web:
+        ready = await web.get("/readyz")
+        assert ready.status_code == 503
+        assert any("database" in problem for problem in ready.json()["problems"])
+    bot.process.send_signal(signal.SIGTERM)
+    assert await _exit_code(bot) == 0
+    log = bot.log()
+    assert "Traceback" not in log
+    assert "DATABASE_URL" in log
