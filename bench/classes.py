@@ -78,13 +78,15 @@ class LoadResult:
         return self.updates / self.seconds
 
 
-async def seed(url: str) -> None:
-    """Create the data set through the services and bulk inserts."""
+async def seed(url: str, *, migrate: bool = True) -> None:
+    """Create the data set through the services and bulk inserts (after migrating, unless
+    the database was migrated already, e.g. by another checkout)."""
     db = Database(url)
     now = dt.datetime.now(dt.UTC)
     rng = random.Random(7)
     try:
-        await upgrade(db.engine)
+        if migrate:
+            await upgrade(db.engine)
         people = [
             {
                 "id": FIRST_CLIENT + n,

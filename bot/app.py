@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, Job, JobQueue
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotContext, Deps
@@ -17,7 +19,6 @@ from bot.i18n import add_locales_dir, reader_language
 from bot.logs import install_redaction
 from bot.services import users
 from bot.services.tip_library import load_library
-from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def build_application(
 
     `db` and `clock` default to the configured database and the system clock; tests pass
     their own. The tip library is read and checked here (LibraryError if it is broken).
-    The caller runs it (`run_polling`) or drives it (initialize/start).
+    It has no Updater: updates come through the inbox (bot/runtime.py runs it all), and the
+    inbox's workers call `process_update`, one update of a chat at a time.
     """
     from handlers import register_handlers
     from jobs import register_jobs
@@ -58,7 +60,8 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
+        .updater(None)
+        .job_queue(TimedJobQueue())
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -76,6 +79,32 @@ def build_application(
     register_handlers(application)
     register_jobs(application, deps)
     return application
+
+
+class TimedJobQueue(JobQueue[BotContext]):
+    """PTB's JobQueue, timing every run of every job for /metrics (bot_job_tick_seconds).
+
+    Jobs are scheduled when the application is built and run once it starts, which may be
+    much later (a service waits for its database and for Telegram): a run that fell due
+    meanwhile still happens, once (APScheduler would drop it after a second by default).
+    """
+
+    @property
+    def scheduler_configuration(self) -> dict[str, Any]:
+        """PTB's configuration, with late runs kept (coalesced into one)."""
+        return {
+            **super().scheduler_configuration,
+            "job_defaults": {"misfire_grace_time": None, "coalesce": True},
+        }
+
+    @staticmethod
+    async def job_callback(job_queue: JobQueue[BotContext], job: Job[BotContext]) -> None:
+        """Run the job as JobQueue does, and record how long it took under its name."""
+        started = time.perf_counter()
+        try:
+            await JobQueue.job_callback(job_queue, job)
+        finally:
+            metrics.JOB_SECONDS.labels(job.name or "unnamed").observe(time.perf_counter() - started)
 
 
 async def _post_init(application: BotApplication) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.logs import say, setup_logging, use_json
+
+if TYPE_CHECKING:
+    from telegram import WebhookInfo
 
 EXIT_CONFIG = 2
 EXIT_CHECK_FAILED = 1
@@ -29,9 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{run,migrate,check}")
     commands.add_parser(
         "run",
-        help="apply migrations, then receive updates by long polling until stopped",
-        description="Apply database migrations, then run the bot with long polling until "
-        "interrupted (Ctrl+C). Needs BOT_TOKEN.",
+        help="apply migrations, then receive and handle updates until stopped",
+        description="Apply database migrations, then run the bot until interrupted (Ctrl+C "
+        "or SIGTERM): long polling, or a webhook with BOT_MODE=webhook. Needs BOT_TOKEN.",
     )
     commands.add_parser(
         "migrate",
@@ -43,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="validate settings, connect to the database and to Telegram",
         description="Validate the settings, connect to the database, call getMe and print the "
-        "bot's username; or say exactly what failed. Exit status 0 when everything works.",
+        "bot's username (and in webhook mode the webhook's state); or say exactly what "
+        "failed. Exit status 0 when everything works.",
     )
     return parser
 
@@ -55,32 +60,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
+    # Settings may be what is wrong: LOG_FORMAT is looked at alone first.
+    use_json(os.environ.get("LOG_FORMAT", "").strip().lower() == "json")
     try:
         settings = load_settings()
         token = settings.token() if args.command in ("run", "check") else None
     except ConfigError as exc:
         for line in exc.lines:
-            print(f"Configuration error: {line}", file=sys.stderr)
+            say(f"Configuration error: {line}", error=True)
         return EXIT_CONFIG
+    use_json(settings.log_format == "json")
     if args.command in ("run", "check"):
         from bot.services.tip_library import LibraryError, load_library
 
         try:
             load_library()
         except LibraryError as exc:
-            print(f"Tip library error: {exc}", file=sys.stderr)
+            say(f"Tip library error: {exc}", error=True)
             return EXIT_CONFIG
-    setup_logging(settings.log_level, token)
+    setup_logging(settings.log_level, token, json_lines=settings.log_format == "json")
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "check":
         return asyncio.run(_check(settings))
     return _run(settings)
-
-
-def _describe_database(url: str) -> str:
-    """The database URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 async def _migrate(settings: Settings) -> int:
@@ -92,14 +95,11 @@ async def _migrate(settings: Settings) -> int:
         await upgrade(db.engine)
         revision = await current_revision(db.engine)
     except Exception as exc:
-        print(
-            f"Migration failed on {_describe_database(settings.database_url)}: {exc}",
-            file=sys.stderr,
-        )
+        say(f"Migration failed on {db.describe()}: {exc}", error=True)
         return EXIT_CHECK_FAILED
     finally:
         await db.dispose()
-    print(f"Database {_describe_database(settings.database_url)} is at revision {revision}.")
+    say(f"Database {db.describe()} is at revision {revision}.")
     return 0
 
 
@@ -113,7 +113,7 @@ async def _check(settings: Settings) -> int:
 
     ok = True
     db = Database(settings.database_url)
-    where = _describe_database(settings.database_url)
+    where = db.describe()
     try:
         async with db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -122,15 +122,15 @@ async def _check(settings: Settings) -> int:
 
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         if revision == head:
-            print(f"Database: OK ({where}, revision {revision})")
+            say(f"Database: OK ({where}, revision {revision})")
         else:
-            print(
+            say(
                 f"Database: reachable ({where}) but at revision {revision or 'none'}, "
                 f"not {head}: run `python -m bot migrate`"
             )
             ok = False
     except Exception as exc:
-        print(f"Database: FAILED to connect to {where}: {exc}")
+        say(f"Database: FAILED to connect to {where}: {exc}")
         ok = False
     finally:
         await db.dispose()
@@ -142,24 +142,38 @@ async def _check(settings: Settings) -> int:
     )
     try:
         async with bot:
-            print(f"Telegram: OK, this is @{bot.username} ({settings.telegram_api_base_url})")
+            say(f"Telegram: OK, this is @{bot.username} ({settings.telegram_api_base_url})")
+            if settings.bot_mode == "webhook":
+                say(_describe_webhook(await bot.get_webhook_info(), settings))
     except InvalidToken:
-        print("Telegram: FAILED, the server rejected BOT_TOKEN; ask @BotFather for the right one")
+        say("Telegram: FAILED, the server rejected BOT_TOKEN; ask @BotFather for the right one")
         ok = False
     except TelegramError as exc:
-        print(f"Telegram: FAILED to reach {settings.telegram_api_base_url}: {exc}")
+        say(f"Telegram: FAILED to reach {settings.telegram_api_base_url}: {exc}")
         ok = False
     return 0 if ok else EXIT_CHECK_FAILED
 
 
+def _describe_webhook(info: WebhookInfo, settings: Settings) -> str:
+    """getWebhookInfo in one line: the URL, pending updates and the last delivery error."""
+    if not info.url:
+        return (
+            "Webhook: none set (`python -m bot run` sets it to WEBHOOK_URL); "
+            f"{info.pending_update_count} updates waiting"
+        )
+    parts = [f"Webhook: {info.url}"]
+    if info.url != settings.webhook_url:
+        parts[0] += " (not WEBHOOK_URL: `python -m bot run` will set that)"
+    parts.append(f"{info.pending_update_count} updates waiting")
+    if info.last_error_message:
+        when = info.last_error_date.strftime("%Y-%m-%d %H:%M UTC") if info.last_error_date else "?"
+        parts.append(f"last error at {when}: {info.last_error_message}")
+    else:
+        parts.append("no delivery errors")
+    return ", ".join(parts)
+
+
 def _run(settings: Settings) -> int:
-    from telegram import Update
+    from bot.runtime import serve
 
-    from bot.app import build_application
-
-    if asyncio.run(_migrate(settings)) != 0:
-        return EXIT_CHECK_FAILED
-    application = build_application(settings)
-    log.info("starting long polling")
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    return asyncio.run(serve(settings))

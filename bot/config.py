@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -16,6 +16,9 @@ from sqlalchemy.exc import ArgumentError
 _TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_WEB_PORT = 8080
 
 MISSING_TOKEN_HELP = (
     "BOT_TOKEN is not set, so the bot cannot talk to Telegram. To get a token, open "
@@ -66,6 +69,24 @@ class Settings(BaseSettings):
     reminder_tick_seconds: float = Field(default=10.0, gt=0, le=300)
     # How often tips that fell due are looked for.
     tip_tick_seconds: float = Field(default=300.0, gt=0, le=3600)
+
+    # Running as a service (see bot/runtime.py and README "Running as a service").
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    # None: no web server in polling mode, DEFAULT_WEB_PORT in webhook mode. 0: any free port.
+    web_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_token: SecretStr | None = None
+    # How long handled updates stay in the inbox (for looking into what happened). Under six
+    # days: after a week without updates Telegram may start update ids anywhere, and a
+    # new update must not meet an old one's id.
+    inbox_retention_hours: float = Field(default=48.0, gt=0, le=144)
+    # How long a claimed update waits for a replica that died while handling it.
+    inbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # On SIGTERM: how long updates in flight may take to finish before the process exits.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -156,6 +177,85 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a log level (use one of: {', '.join(_LOG_LEVELS)})")
         return text
 
+    @field_validator("bot_mode", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _web_port(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None  # WEB_PORT= in .env: unset
+        return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{text!r} is not an http(s) URL (example: https://bot.example.org/telegram)"
+            )
+        return text
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _SECRET_PATTERN.match(text):
+            # Never echo the value: it is a secret.
+            raise ValueError(
+                "must be 1 to 256 characters, each a letter A-Z or a-z, a digit, _ or - "
+                "(what Telegram accepts as a secret token)"
+            )
+        return text
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _metrics_token(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value).strip()
+        if len(text) < 16 or any(c.isspace() for c in text):
+            raise ValueError("must be at least 16 characters without spaces (a long random string)")
+        return text
+
+    @model_validator(mode="after")
+    def _webhook_needs(self) -> Settings:
+        if self.bot_mode == "webhook":
+            if self.webhook_url is None:
+                raise ValueError(
+                    "WEBHOOK_URL: is required when BOT_MODE=webhook (the public URL Telegram "
+                    "sends updates to, e.g. https://bot.example.org/telegram)"
+                )
+            if self.webhook_secret is None:
+                raise ValueError(
+                    "WEBHOOK_SECRET: is required when BOT_MODE=webhook (1 to 256 letters, "
+                    "digits, _ or -; Telegram sends it with every update)"
+                )
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL: the route the web server receives updates on."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def serves_web(self) -> bool:
+        """True when this process runs the web server (webhook mode, or WEB_PORT set)."""
+        return self.bot_mode == "webhook" or self.web_port is not None
+
+    @property
+    def listen_port(self) -> int:
+        """The port the web server listens on."""
+        return DEFAULT_WEB_PORT if self.web_port is None else self.web_port
+
     def token(self) -> str:
         """Return the bot token, or raise ConfigError with the BotFather help when it is unset."""
         if self.bot_token is None:
@@ -170,7 +270,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            variable = "_".join(str(part) for part in error["loc"][:1]).upper() or "SETTINGS"
             message = str(error["msg"]).removeprefix("Value error, ")
+            if not error["loc"]:  # a rule across variables names them itself
+                lines.append(message)
+                continue
+            variable = "_".join(str(part) for part in error["loc"][:1]).upper()
             lines.append(f"{variable}: {message}")
         raise ConfigError(lines) from None

@@ -131,6 +131,10 @@ class Database:
         )
         self.read_sessions = async_sessionmaker(reader, expire_on_commit=False)
 
+    def describe(self) -> str:
+        """The database URL without its password, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
     @property
     def is_sqlite(self) -> bool:
         """True when the database is an SQLite file."""

@@ -582,3 +582,48 @@ class BuddyMember(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     connected: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class InboxState(enum.StrEnum):
+    """Where an incoming update is on its way through the handlers."""
+
+    PENDING = "pending"  # stored, waiting for a worker
+    WORKING = "working"  # claimed by a worker until lease_until
+    DONE = "done"
+    FAILED = "failed"  # a handler raised, or workers died on it too often
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before it is acknowledged and handled from here.
+
+    `update_id` is Telegram's, so a repeated delivery is stored once. `payload` is the update's
+    JSON as Telegram sent it. `chat_id` orders the work: one update of a chat at a time, in
+    `update_id` order. See bot/intake.py.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        # The open rows, per chat in order: what workers claim from (small, however long the
+        # retention).
+        Index(
+            "ix_inbox_open",
+            "chat_id",
+            "update_id",
+            postgresql_where="state IN ('pending', 'working')",
+            sqlite_where="state IN ('pending', 'working')",
+        ),
+        Index("ix_inbox_handled_at", "handled_at"),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[InboxState] = mapped_column(_string_enum(InboxState), default=InboxState.PENDING)
+    received_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # The worker (host:pid:random) that holds the row, or last held it: who handled it.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None]
+    handled_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

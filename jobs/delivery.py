@@ -52,6 +52,7 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
+from bot import metrics
 from bot.context import BotContext, Deps
 from bot.models import BroadcastState
 from bot.process_lock import ProcessLock
@@ -310,6 +311,7 @@ class Dispatcher:
             )
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
+            metrics.OUTBOX_RATE_LIMITED.inc()
             log.warning("Telegram asked to slow down: pausing %.0fs", seconds)
             self.limiter.pause(seconds)
             async with db.transaction() as session:

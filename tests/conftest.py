@@ -165,6 +165,13 @@ def _no_bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "DEFAULT_TIMEZONE",
         "LOG_LEVEL",
         "TELEGRAM_API_BASE_URL",
+        "BOT_MODE",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "WEB_HOST",
+        "WEB_PORT",
+        "METRICS_TOKEN",
+        "LOG_FORMAT",
     ):
         monkeypatch.delenv(name, raising=False)
 

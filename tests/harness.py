@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.models import Base
+from bot.runtime import Runtime
 from tests.fake_telegram import TelegramUser
 
 TEST_TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijkl"
@@ -45,23 +46,19 @@ def test_settings(api_base_url: str, database_url: str, **overrides: object) -> 
 async def running_bot(
     settings: Settings, db: Database, clock: Clock, *, poll_timeout: int = 1
 ) -> AsyncIterator[BotApplication]:
-    """Start the Application as `run_polling` does, yield it, and stop it cleanly."""
-    application = build_application(settings, db=db, clock=clock)
-    await application.initialize()
-    if application.post_init:
-        await application.post_init(application)
-    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
-    await application.start()
+    """Start the bot as `python -m bot run` does (in this process, without signals or
+    migrations), yield its Application, and stop it cleanly. Its Runtime is
+    `application.bot_data["runtime"]`; with WEB_PORT set (0: any free port) or in webhook
+    mode the web server runs too, on `runtime.web_port`."""
+    runtime = Runtime(settings, db=db, clock=clock, poll_timeout=poll_timeout)
     try:
-        yield application
+        if settings.serves_web:
+            await runtime.start_web()
+        await runtime.connect()
+        await runtime.start()
+        yield runtime.application
     finally:
-        await application.updater.stop()
-        await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
+        await runtime.stop(grace=5)
 
 
 async def onboard(user: TelegramUser, *, consent: bool = True, zone: str = "London") -> None:

@@ -17,6 +17,8 @@ from bot.models import (
     ClassSeries,
     ClassSession,
     GroupLink,
+    InboxState,
+    InboxUpdate,
     Milestone,
     OnboardingStep,
     OutboxMessage,
@@ -140,4 +142,12 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
         await session.execute(delete(model).where(model.user_id == user_id))
     # Queued and past messages to the person go too (they hold their chat id and texts).
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == user_id))
+    # Updates from their private chat kept because handling failed still hold what Telegram
+    # sent (their name, their words): only the id stays. (Handled ones keep nothing else;
+    # ones still waiting are handled as they come, e.g. a new /start.)
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.chat_id == user_id, InboxUpdate.state == InboxState.FAILED)
+        .values(payload="", chat_id=None)
+    )
     await session.delete(user)

@@ -21,6 +21,8 @@ from bot.models import (
     Base,
     Booking,
     ClassSeries,
+    InboxState,
+    InboxUpdate,
     OutboxMessage,
     OutboxState,
     OutboxSubject,
@@ -231,6 +233,16 @@ async def world(db, database_url) -> World:
     clock.set(MONDAY + dt.timedelta(days=7, hours=12, minutes=10))
     await mark(db, world, PAVEL.id, 2, Attendance.NO_SHOW)
     return world
+
+
+async def inbox_idle(db) -> bool:
+    async with db.reading() as session:
+        open_updates = await session.scalar(
+            select(func.count())
+            .select_from(InboxUpdate)
+            .where(InboxUpdate.state.in_([InboxState.PENDING, InboxState.WORKING]))
+        )
+    return open_updates == 0
 
 
 async def linked_messages(db, user_id: int) -> dict[int, tuple[int, str, OutboxState]]:
@@ -475,6 +487,7 @@ async def test_after_deleting_their_account_buddies_are_not_asked_about_them(onb
     await pavel.press(await pavel.expect_until("Your data"), "Delete my account")
     await pavel.press(await pavel.expect_edit("Delete your account?"), "Yes, delete everything")
     await pavel.expect_edit("Your account is deleted.")
+    await harness.eventually(lambda: inbox_idle(db), timeout=10)  # the press is recorded
     words = needles(Profile(pavel.id, "Pavel", "Novak", "pavel_moves"), NOTE)
     assert await findings(db, words, pavel.id) == set()
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bot.migrations import PROJECT_ROOT
-from tests.harness import TEST_TOKEN, onboard
+from tests.harness import TEST_TOKEN, eventually, onboard
 
 TOKEN_SECRET_PART = TEST_TOKEN.split(":")[1]
 
@@ -74,6 +74,8 @@ def bot_process(telegram_server, tg, fresh_database_url, admin_id, tmp_path):
 
 async def test_the_bot_as_a_process_onboards_users_and_logs_no_token(bot_process, tg, admin_id):
     process, log_path = bot_process
+    # Start-up (migrations, reaching Telegram) may take a while on a busy machine.
+    await eventually(lambda: "running (long polling)" in log_path.read_text(), timeout=60)
     admin = tg.user("Ada", id=admin_id)
     await onboard(admin)
     await admin.send("/trainer list")

@@ -3,6 +3,13 @@
 Bot side: `/bot<token>/<method>`, answering like Telegram (full Message objects, `date` in
 seconds, errors as `{"ok": false, "error_code", "description", "parameters"}`).
 
+Webhooks: after setWebhook the server POSTs each update to the URL, with the secret in
+`X-Telegram-Bot-Api-Secret-Token`, at most `max_connections` at a time and one chat's updates
+one after another in order; a non-2xx answer, a refused connection or a time-out is retried
+with back-off (recorded in getWebhookInfo's last_error_*), as Telegram does. getUpdates is
+refused (409) while a webhook is set. Tests may spread deliveries round-robin over several
+addresses (`webhook_targets`: a load balancer in front of replicas).
+
 Control side, for tests (JSON over HTTP, so a bot in another process works the same way):
 `/control/...` injects user messages, button presses and membership changes; reads the
 transcript per chat; waits for the next bot message; injects faults (rate limits, blocked
@@ -23,6 +30,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.fake_telegram.html import ParseError, parse_html, utf16_len
@@ -123,6 +131,15 @@ class State:
     calls: list[dict] = field(default_factory=list)
     commands: dict[str, list[dict]] = field(default_factory=dict)
     webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_max_connections: int = 40
+    webhook_targets: list[str] = field(default_factory=list)
+    webhook_timeout: float = 10.0
+    webhook_in_flight: set[int] = field(default_factory=set)
+    webhook_retry_at: dict[int, float] = field(default_factory=dict)
+    webhook_attempts: dict[int, int] = field(default_factory=dict)
+    webhook_last_error: tuple[int, str] | None = None
+    webhook_sent: int = 0
     blocked: set[int] = field(default_factory=set)
     kicked: set[int] = field(default_factory=set)
     migrated: dict[int, int] = field(default_factory=dict)
@@ -148,6 +165,9 @@ class FakeTelegram:
         self._chat_waiters: dict[int, asyncio.Event] = {}
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self._deliverer: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._webhook_http: aiohttp.ClientSession | None = None
 
     def _fresh_state(self) -> State:
         return State(
@@ -183,7 +203,8 @@ class FakeTelegram:
         return f"http://{host}:{self.port}"
 
     async def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening (and delivering to a webhook)."""
+        await self._stop_delivering()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -366,7 +387,20 @@ class FakeTelegram:
         return await self._wait_for(pending, timeout) or []
 
     async def _m_setwebhook(self, params: dict) -> bool:
-        self.state.webhook_url = params.get("url", "")
+        state = self.state
+        url = str(params.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: invalid URL")
+        secret = str(params.get("secret_token") or "")
+        if (secret and not all(c.isalnum() or c in "_-" for c in secret)) or len(secret) > 256:
+            raise ApiError(400, "Bad Request: bad webhook: secret token contains unallowed chars")
+        state.webhook_url = url
+        state.webhook_secret = secret
+        state.webhook_max_connections = int(params.get("max_connections") or 40)
+        if params.get("drop_pending_updates"):
+            state.updates.clear()
+        if url:
+            self._start_delivering()
         return True
 
     async def _m_deletewebhook(self, params: dict) -> bool:
@@ -376,11 +410,101 @@ class FakeTelegram:
         return True
 
     async def _m_getwebhookinfo(self, params: dict) -> dict:
-        return {
-            "url": self.state.webhook_url,
+        state = self.state
+        info: dict[str, Any] = {
+            "url": state.webhook_url,
             "has_custom_certificate": False,
-            "pending_update_count": len(self.state.updates),
+            "pending_update_count": len(state.updates),
         }
+        if state.webhook_url:
+            info["max_connections"] = state.webhook_max_connections
+        if state.webhook_last_error:
+            info["last_error_date"], info["last_error_message"] = state.webhook_last_error
+        return info
+
+    # ----------------------------------------------------------------- webhook delivery
+
+    def _start_delivering(self) -> None:
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = asyncio.get_running_loop().create_task(self._deliver_loop())
+
+    async def _stop_delivering(self) -> None:
+        tasks = [task for task in (self._deliverer, *self._deliveries) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._deliverer = None
+        if self._webhook_http is not None:
+            await self._webhook_http.close()
+            self._webhook_http = None
+
+    async def _deliver_loop(self) -> None:
+        """While a webhook is set: start deliveries of the updates that may go now."""
+        if self._webhook_http is None:
+            self._webhook_http = aiohttp.ClientSession()
+        while self.state.webhook_url:
+            state = self.state
+            now = time.monotonic()
+            busy_chats: set[Any] = set()
+            for update in list(state.updates):
+                if len(state.webhook_in_flight) >= state.webhook_max_connections:
+                    break
+                update_id = update["update_id"]
+                chat = _update_chat(update)
+                if chat in busy_chats:
+                    continue  # an earlier update of this chat is not delivered yet
+                busy_chats.add(chat)
+                if (
+                    update_id in state.webhook_in_flight
+                    or state.webhook_retry_at.get(update_id, 0) > now
+                ):
+                    continue
+                state.webhook_in_flight.add(update_id)
+                task = asyncio.get_running_loop().create_task(self._deliver(state, update))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 0.05)
+
+    async def _deliver(self, state: State, update: dict) -> None:
+        """POST one update; on 2xx it is confirmed, else retried with back-off."""
+        update_id = update["update_id"]
+        targets = state.webhook_targets or [state.webhook_url]
+        target = targets[state.webhook_sent % len(targets)]
+        state.webhook_sent += 1
+        headers = {"Content-Type": "application/json"}
+        if state.webhook_secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = state.webhook_secret
+        error = None
+        try:
+            assert self._webhook_http is not None
+            async with self._webhook_http.post(
+                target,
+                data=json.dumps(update),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=state.webhook_timeout),
+            ) as response:
+                await response.read()
+                if not 200 <= response.status < 300:
+                    error = f"Wrong response from the webhook: {response.status} {response.reason}"
+        except TimeoutError:
+            error = "Read timeout expired"
+        except aiohttp.ClientError as exc:
+            error = f"Connection failed: {type(exc).__name__}"
+        finally:
+            state.webhook_in_flight.discard(update_id)
+        if error is None:
+            state.updates = [u for u in state.updates if u["update_id"] != update_id]
+            state.webhook_retry_at.pop(update_id, None)
+            state.counters["webhook_delivered"] += 1
+        else:
+            attempts = state.webhook_attempts.get(update_id, 0) + 1
+            state.webhook_attempts[update_id] = attempts
+            state.webhook_retry_at[update_id] = time.monotonic() + min(5.0, 0.2 * 2**attempts)
+            state.webhook_last_error = (int(time.time()), error)
+            state.counters["webhook_failed"] += 1
+        await self._notify()
 
     async def _m_sendmessage(self, params: dict) -> dict:
         chat = self._chat_for_send(params)
@@ -582,7 +706,12 @@ class FakeTelegram:
         return update
 
     async def _c_reset(self, body: dict) -> dict:
+        """Forget everything; with `keep_update_ids`, update ids go on from where they were
+        (as Telegram's do for one bot: a bot that stored earlier updates sees new ids)."""
+        update_ids = self.state.update_ids
         self.state = self._fresh_state()
+        if body.get("keep_update_ids"):
+            self.state.update_ids = update_ids
         for waiter in self._chat_waiters.values():
             waiter.set()
         self._chat_waiters = {}
@@ -743,6 +872,14 @@ class FakeTelegram:
     async def _c_pending_updates(self, body: dict) -> dict:
         return {"count": len(self.state.updates)}
 
+    async def _c_webhook_targets(self, body: dict) -> dict:
+        """Deliver webhook updates round-robin to these URLs instead of the set URL (a load
+        balancer in front of several replicas); an optional `timeout` per request."""
+        self.state.webhook_targets = [str(url) for url in body.get("urls") or []]
+        if "timeout" in body:
+            self.state.webhook_timeout = float(body["timeout"])
+        return {"ok": True}
+
     async def _c_faults(self, body: dict) -> dict:
         """Change fault injection: limits, blocked chats, failures, slow methods, migrations."""
         state = self.state
@@ -882,6 +1019,19 @@ def _scope_key(params: dict) -> str:
     if params.get("language_code"):
         key = f"{key}@{params['language_code']}"
     return key
+
+
+def _update_chat(update: dict) -> Any:
+    """The chat an update belongs to (Telegram delivers one chat's updates in order)."""
+    for value in update.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or (value.get("message") or {}).get("chat")
+            if isinstance(chat, dict):
+                return chat.get("id")
+            person = value.get("from")
+            if isinstance(person, dict):
+                return person.get("id")
+    return None
 
 
 def _until(status: str) -> dict:

@@ -71,6 +71,16 @@ def test_an_empty_token_counts_as_missing(monkeypatch, tmp_path):
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: 'LOUD' is not a log level"),
         ("BOT_TOKEN", "secret-token-typo", "BOT_TOKEN: does not look like a bot token"),
         ("EXTRA_LOCALES_DIR", "/no/such/folder", "EXTRA_LOCALES_DIR: '/no/such/folder' is not a"),
+        ("BOT_MODE", "push", "BOT_MODE: Input should be 'polling' or 'webhook'"),
+        ("WEBHOOK_URL", "bot.example.org/hook", "WEBHOOK_URL: 'bot.example.org/hook' is not"),
+        ("WEBHOOK_SECRET", "has spaces", "WEBHOOK_SECRET: must be 1 to 256 characters"),
+        ("WEBHOOK_SECRET", "x" * 257, "WEBHOOK_SECRET: must be 1 to 256 characters"),
+        ("WEB_PORT", "http", "WEB_PORT: Input should be a valid integer"),
+        ("WEB_PORT", "70000", "WEB_PORT: Input should be less than or equal to 65535"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN: must be at least 16 characters"),
+        ("INBOX_RETENTION_HOURS", "0", "INBOX_RETENTION_HOURS: Input should be greater than 0"),
+        ("SHUTDOWN_GRACE_SECONDS", "-1", "SHUTDOWN_GRACE_SECONDS: Input should be greater"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT: Input should be 'text' or 'json'"),
     ],
 )
 def test_a_bad_value_gives_one_line_naming_variable_and_problem(
@@ -96,3 +106,48 @@ def test_several_bad_values_give_one_line_each(monkeypatch, tmp_path):
 
 def test_an_empty_extra_locales_dir_means_none(monkeypatch, tmp_path):
     assert load(monkeypatch, tmp_path, EXTRA_LOCALES_DIR="").extra_locales_dir is None
+
+
+def test_service_defaults(monkeypatch, tmp_path):
+    settings = load(monkeypatch, tmp_path, WEB_PORT="")
+    assert settings.bot_mode == "polling"
+    assert not settings.serves_web, "polling without WEB_PORT: no web server"
+    assert settings.inbox_retention_hours == 48
+    assert settings.log_format == "text"
+    assert settings.metrics_token is None
+
+
+def test_webhook_mode(monkeypatch, tmp_path):
+    settings = load(
+        monkeypatch,
+        tmp_path,
+        BOT_MODE="Webhook",
+        WEBHOOK_URL="http://localhost:8081/bot/updates",
+        WEBHOOK_SECRET="Abc_123-xyz",
+        LOG_FORMAT="JSON",
+    )
+    assert settings.bot_mode == "webhook"
+    assert settings.webhook_path == "/bot/updates"
+    assert settings.serves_web and settings.listen_port == 8080
+    assert settings.log_format == "json"
+    assert "Abc_123" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"WEBHOOK_SECRET": "abc"}, "WEBHOOK_URL: is required when BOT_MODE=webhook"),
+        ({"WEBHOOK_URL": "https://x.org/h"}, "WEBHOOK_SECRET: is required when BOT_MODE=webhook"),
+    ],
+)
+def test_webhook_mode_needs_url_and_secret(monkeypatch, tmp_path, env, expected):
+    with pytest.raises(ConfigError) as error:
+        load(monkeypatch, tmp_path, BOT_MODE="webhook", **env)
+    assert len(error.value.lines) == 1
+    assert error.value.lines[0].startswith(expected), error.value.lines[0]
+
+
+def test_a_bad_webhook_secret_is_never_echoed(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load(monkeypatch, tmp_path, WEBHOOK_SECRET="top secret!")
+    assert "top secret" not in str(error.value)

@@ -1,0 +1,5 @@
+"""HTTP adapters: the webhook route, health and metrics, and (later) pages for people.
+
+Routes are thin, as handlers are: they check the request, call one thing of the running
+bot, and answer. `web.app.create_app` builds the application from the bot's dependencies.
+"""

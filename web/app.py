@@ -1,0 +1,28 @@
+"""The one ASGI application the bot serves (Starlette, run by uvicorn in bot/runtime.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+
+from web import health, metrics, webhook
+from web.context import WebContext
+
+
+def create_app(context: WebContext, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Build the web application: health, metrics, the webhook route in webhook mode, and any
+    further `routes` (they reach the bot through `web.context.context_of(request)`)."""
+    settings = context.deps.settings
+    table: list[BaseRoute] = [
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/readyz", health.readyz, methods=["GET"]),
+        Route("/metrics", metrics.metrics, methods=["GET"]),
+    ]
+    if settings.bot_mode == "webhook":
+        table.append(Route(settings.webhook_path, webhook.receive_update, methods=["POST"]))
+    table.extend(routes)
+    app = Starlette(routes=table)
+    app.state.context = context
+    return app
