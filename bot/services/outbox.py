@@ -273,17 +273,21 @@ async def claim_due(
         ),
         or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
     )
-    candidates = (
+    # Picked once, in a materialised CTE: as a plain subquery PostgreSQL may run the locking
+    # SELECT again per row and claim more than `limit` (seen: 10 rows for a limit of 3).
+    picked = (
         select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     lease_until = now + lease
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), due)
+        .where(OutboxMessage.id.in_(select(picked.c.id)), due)
         .values(
             state=OutboxState.SENDING,
             lease_owner=owner,

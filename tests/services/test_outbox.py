@@ -75,6 +75,18 @@ async def test_claims_take_due_messages_most_urgent_first(db):
     assert [c.chat_id for c in later] == [1]
 
 
+async def test_a_claim_takes_no_more_than_its_limit(db):
+    await enqueue(db, [notice(n, f"k{n}") for n in range(1, 11)])
+    first = await claim(db, limit=3)
+    assert [c.chat_id for c in first] == [1, 2, 3]
+    async with db.reading() as session:
+        leased = await session.scalar(
+            select(func.count()).where(OutboxMessage.state == OutboxState.SENDING)
+        )
+    assert leased == 3
+    assert [c.chat_id for c in await claim(db, owner="b", limit=100)] == list(range(4, 11))
+
+
 async def test_an_expired_lease_is_claimed_again(db):
     await enqueue(db, [notice(1, "x")])
     (first,) = await claim(db, owner="crashed")
