@@ -349,6 +349,14 @@ class Intake:
             self.wake()
 
 
+def record_failure(error: BaseException) -> None:
+    """Mark the update being handled as failed with `error`: for a failure its handler's own
+    guard answered (in the reader's language) instead of PTB's error handler."""
+    failure = _current.get()
+    if failure is not None:
+        failure.error = error
+
+
 async def _note_failure(update: object, context: Any) -> None:
     """Error handler: remember the handler's exception for the update being handled."""
     failure = _current.get()

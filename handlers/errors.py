@@ -16,6 +16,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import N_, resolve_language, translator
+from bot.intake import record_failure
 from bot.services.errors import DomainError
 from bot.views.errors import error_text
 from handlers.replies import answer_query, respond
@@ -70,6 +71,8 @@ async def report(update: Update, context: BotContext, error: BaseException | Non
         return
     level = logging.WARNING if isinstance(error, NetworkError) else logging.ERROR
     log.log(level, "failed to handle %s", describe_update(update), exc_info=error)
+    if error is not None:
+        record_failure(error)  # the inbox keeps the update as failed, with the error
     await _tell(update, context, context.t._(APOLOGY))
 
 

@@ -60,7 +60,20 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         with shipped.open("rb") as source:
             found = read_po(source, locale=language)
         for msgid, msgstr in entries.items():
-            found.add(msgid, msgstr)
+            context, key = (
+                msgid
+                if isinstance(msgid, tuple) and isinstance(msgstr, str)
+                else (
+                    None,
+                    msgid,
+                )
+            )
+            existing = found.get(key[0] if isinstance(key, tuple) else key, context=context)
+            if existing is None:
+                found.add(key, msgstr, context=context)
+            else:  # the shipped entry (perhaps still empty or fuzzy) takes these words
+                existing.string = msgstr
+                existing.flags.discard("fuzzy")
         target = folder / language / "LC_MESSAGES" / "messages.po"
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as out:
