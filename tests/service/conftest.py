@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 
 import httpx
@@ -20,10 +21,21 @@ ON_POSTGRES = harness.is_postgres(harness.test_database_url("/unused"))
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port nobody listens on right now, for a process started next to listen on.
+
+    Chosen below Linux's ephemeral range (32768-60999): a port from that range can be taken
+    by any outgoing connection (to the database, to the fake API) before the process binds
+    it, which a busy machine makes likely enough to fail a run.
+    """
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 async def inbox_states(db) -> dict[InboxState, int]:
