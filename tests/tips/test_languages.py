@@ -72,7 +72,13 @@ def test_a_scheduled_tip_is_worded_in_each_readers_language(german_library):
     assert de.text.endswith(f"\nhttps://doi.org/{reference.doi}")
 
 
-def test_a_language_without_translations_reads_the_english_tip(german_library):
+def test_a_language_without_translations_reads_the_english_tip(german_library, monkeypatch):
+    # Spanish as it was before its translator came: no translated tips at all.
+    untranslated = dataclasses.replace(
+        german_library,
+        translations={k: v for k, v in german_library.translations.items() if k != "es"},
+    )
+    monkeypatch.setattr("bot.views.tips.shipped_library", lambda: untranslated)
     entry = LIBRARY.tips[0]
     spanish = notices.render("tip", {"tip": entry.id}, reader("es"))
     assert spanish.text.startswith(f"💡 <b>{entry.title}</b>\n\n{entry.text}\n\n")
