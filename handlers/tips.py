@@ -17,6 +17,7 @@ from bot.services.errors import InvalidInput
 from bot.services.tip_library import CATEGORIES, MAX_TEXT
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.errors import error_text
+from bot.views.formatting import percent
 from bot.views.keyboards import button, column, grid
 from bot.views.tips import FEEDBACK, MARKS, category_name, tip_message
 from handlers import conversation
@@ -97,10 +98,11 @@ async def show_stats(update: Update, context: BotContext) -> None:
         }
         if answered:
             lines.append(
-                # Translators: {kinds} counts the tips by the mark of their source: "📚 7, 💬 5".
+                # Translators: {share} is a percentage with its sign ("75%"); {kinds} counts the
+                # tips by the mark of their source: "📚 7, 💬 5".
                 t._(
-                    "{category}: {sent} · {helpful} · {not_for_me}, {share}% helpful ({kinds})",
-                    share=round(100 * yes / answered),
+                    "{category}: {sent} · {helpful} · {not_for_me}, {share} helpful ({kinds})",
+                    share=percent(t, yes, answered),
                     **counts,
                 )
             )

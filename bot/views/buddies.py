@@ -57,6 +57,7 @@ def introduction(reader: Reader, params: dict[str, Any]) -> Rendered:
     """
     t = reader.t
     names = t.list([_mention(t, person) for person in params["buddies"]])
+    starter = t._(STARTERS[params["starter"]])
     return rendered(
         t.n_(
             "🤝 Your buddy this week in <b>{title}</b>: {names}.\n\nSay hello! A conversation "
@@ -66,7 +67,7 @@ def introduction(reader: Reader, params: dict[str, Any]) -> Rendered:
             len(params["buddies"]),
             title=escape(params["title"]),
             names=names,
-            starter=escape(t._(STARTERS[params["starter"]])),
+            starter=escape(starter),
         )
     )
 

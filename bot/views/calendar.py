@@ -44,7 +44,8 @@ def notes(t: Translator, entry: Entry) -> str:
     if entry.cancel_reason:
         lines.append(t._("Cancelled: {reason}", reason=entry.cancel_reason))
     elif entry.class_ended:
-        lines.append(t._("Cancelled: {reason}", reason=t._("This class has ended.")))
+        ended = t._("This class has ended.")
+        lines.append(t._("Cancelled: {reason}", reason=ended))
     return "\n".join(lines)
 
 
