@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     # On SIGTERM: how long updates in flight may take to finish before the process exits.
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     log_format: Literal["text", "json"] = "text"
+    # Where the web pages (Mini App, calendar feeds) are reached from outside: an https URL
+    # (http only for localhost, in development). Unset: no Dashboard buttons, no feeds.
+    public_base_url: str | None = None
+    # How old Telegram's signed Mini App init data may be before a request is refused.
+    webapp_auth_max_age: float = Field(default=3600.0, ge=60, le=7 * 24 * 3600)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -202,6 +207,25 @@ class Settings(BaseSettings):
             )
         return text
 
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _public_base_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip().rstrip("/")
+        parts = urlsplit(text)
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.hostname or not (
+            parts.scheme == "https" or (parts.scheme == "http" and local)
+        ):
+            raise ValueError(
+                f"{text!r} is not an https URL (example: https://bot.example.org; "
+                "http only for localhost)"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError(f"{text!r}: give the URL without ? or #")
+        return text
+
     @field_validator("webhook_secret", mode="before")
     @classmethod
     def _webhook_secret(cls, value: object) -> object:
@@ -249,7 +273,11 @@ class Settings(BaseSettings):
     @property
     def serves_web(self) -> bool:
         """True when this process runs the web server (webhook mode, or WEB_PORT set)."""
-        return self.bot_mode == "webhook" or self.web_port is not None
+        return (
+            self.bot_mode == "webhook"
+            or self.web_port is not None
+            or self.public_base_url is not None
+        )
 
     @property
     def listen_port(self) -> int:
