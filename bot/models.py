@@ -627,3 +627,18 @@ class InboxUpdate(Base):
     lease_until: Mapped[dt.datetime | None]
     handled_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInLink(Base):
+    """A one-time Mini App sign-in link sent by /dashboard to a trainer: only a hash of its
+    token is kept; it works once, until `expires_at`."""
+
+    __tablename__ = "sign_in_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]

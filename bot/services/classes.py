@@ -398,6 +398,16 @@ async def trainer_series(session: AsyncSession, trainer_id: int) -> list[ClassSe
     return list(rows)
 
 
+async def running_series(session: AsyncSession) -> list[ClassSeries]:
+    """Every trainer's series that have not ended, by title (what an admin oversees)."""
+    rows = await session.scalars(
+        select(ClassSeries)
+        .where(ClassSeries.ended_at.is_(None))
+        .order_by(ClassSeries.title, ClassSeries.id)
+    )
+    return list(rows)
+
+
 def _held_a_place() -> object:
     """A booking that held a place or a waitlist spot (not one cancelled before anything)."""
     return (Booking.state != BookingState.CANCELLED) | Booking.confirmed_at.is_not(None)

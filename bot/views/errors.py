@@ -127,6 +127,9 @@ MESSAGES: dict[str, str] = {
         "Cancel that one first if you'd rather come to this."
     ),
     "booking_not_found": N_("That booking doesn't exist (any more)."),
+    "booking_not_yours": N_("That booking is not yours, so nothing was changed."),
+    "reason_too_long": N_("Please keep the reason under {limit} characters."),
+    "form_out_of_date": N_("That form is out of date. Please reload the page and try again."),
     "booking_already_cancelled": N_("This booking is already cancelled."),
     "session_cancelled_by_trainer": N_("This session was cancelled by the trainer; nothing to do."),
     "session_started_cannot_cancel_booking": N_(
