@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from bot.services import bookings, signin
 from bot.models import User
+from bot.services import bookings, signin
 from tests.web.conftest import init_data, sign_in, snapshot
 
 REOPEN = "Please reopen the app from the chat"
