@@ -12,6 +12,7 @@ from handlers import (
     classes,
     community,
     conversation,
+    dashboard,
     errors,
     language,
     membership,
@@ -42,6 +43,7 @@ def register_handlers(application: Application) -> None:
     myclasses.register(application)
     schedule.register(application)
     calendar.register(application)
+    dashboard.register(application)
     tips.register(application)
     checkins.register(application)
     community.register(application)

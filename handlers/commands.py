@@ -69,6 +69,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("addtip", N_("Write a tip of your own, with its source"), role=Role.TRAINER),
     CommandSpec("clients", N_("Your clients' check-ins (those who allow it)"), role=Role.TRAINER),
     CommandSpec(
+        "dashboard", N_("A sign-in link to your dashboard in a browser"), role=Role.TRAINER
+    ),
+    CommandSpec(
         "linkgroup", N_("Link this group to your class"), role=Role.TRAINER, where=Where.GROUP
     ),
     CommandSpec(

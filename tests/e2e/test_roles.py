@@ -29,6 +29,7 @@ TRAINER_MENU = [
     "tipstats",
     "addtip",
     "clients",
+    "dashboard",
 ]
 
 
