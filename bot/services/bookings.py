@@ -493,12 +493,15 @@ async def roster(
     )
     entries = []
     stats = await series_attendance(session, info.series.id, now=None)
+    # Rows come in waitlist-number order, so a waiting person's position (the number of
+    # people waiting with a lower number, plus one) is their place among the waiting rows:
+    # one query for the whole roster rather than one per person waiting.
+    waiting = 0
     for booking, user in rows:
-        position = (
-            await waitlist_position(session, booking)
-            if booking.state == BookingState.WAITLISTED
-            else None
-        )
+        position = None
+        if booking.state == BookingState.WAITLISTED:
+            waiting += 1
+            position = waiting
         attended, booked, late = stats.get(user.id, (0, 0, 0))
         entries.append(RosterEntry(booking, user, position, attended, booked, late))
     order = {BookingState.CONFIRMED: 0, BookingState.WAITLISTED: 1, BookingState.CANCELLED: 2}
