@@ -128,6 +128,9 @@ class Runtime:
         address = (self.settings.web_host, self.settings.listen_port)
         family = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)[0][0]
         listener = socket.create_server(address, family=family)
+        # Accepted connections inherit this: without it a second answer on a kept-alive
+        # connection waits for the client's delayed ACK (Nagle), 40 ms on Linux each time.
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         listener.setblocking(False)
         self.web_port = listener.getsockname()[1]
         self._server = _Server(config)

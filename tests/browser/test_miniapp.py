@@ -59,12 +59,12 @@ async def test_trainer_sees_the_week_marks_attendance_and_the_chat_roster_shows_
     await expect(page.locator("h1")).to_have_text("Back care")
     cara_row = page.locator('li[data-person="Cara"]')
     await shoot(page, "trainer-session")
-    await cara_row.locator('button[value="attended"]').click()
+    await cara_row.locator('button[data-mark="attended"]').click()
     await expect(page.locator(".note")).to_have_text("Attendance saved.")
-    await expect(cara_row.locator('button[value="attended"]')).to_have_attribute(
+    await expect(cara_row.locator('button[data-mark="attended"]')).to_have_attribute(
         "aria-pressed", "true"
     )
-    await page.locator('li[data-person="Bea"] button[value="no_show"]').click()
+    await page.locator('li[data-person="Bea"] button[data-mark="no_show"]').click()
     await expect(page.locator(".note")).to_have_text("Attendance saved.")
 
     # The chat's roster shows the marks made in the app.

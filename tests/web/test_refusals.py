@@ -74,7 +74,7 @@ async def test_a_client_is_refused_on_every_trainer_url(web, db, people, clock):
         assert "only" in answer.text.lower() or "trainers" in answer.text
     origin = {"Origin": "http://127.0.0.1:8443"}
     for url, form in (
-        (f"/app/trainer/sessions/{session_id}/attendance", {"booking": "1", "mark": "attended"}),
+        (f"/app/trainer/sessions/{session_id}/attendance", {"mark": "1:attended"}),
         (f"/app/trainer/sessions/{session_id}/cancel", {"confirm": "yes", "reason": "x"}),
         (f"/app/trainer/sessions/{session_id}/capacity", {"capacity": "30"}),
     ):

@@ -341,21 +341,22 @@ async def trainer_session(request: Request, viewer: Viewer) -> Response:
 
 @signed_in(Role.TRAINER)
 async def mark(request: Request, viewer: Viewer) -> Response:
-    """POST /app/trainer/sessions/{id}/attendance: booking, mark (attended, no_show, clear),
-    through the chat's service and window, with the same follow-ups (milestones, buddies)."""
+    """POST /app/trainer/sessions/{id}/attendance: mark = "<booking>:<attended|no_show|
+    clear>", through the chat's service and window, with the same follow-ups (milestones,
+    buddies)."""
     session_id = _number(request.path_params["session_id"])
-    form = await form_of(request)
-    booking_id = _number(str(form.get("booking", "")))
+    booking_text, _, choice_text = (await form_of(request)).get("mark", "").partition(":")
+    booking_id = _number(booking_text)
     choice = {"attended": Attendance.ATTENDED, "no_show": Attendance.NO_SHOW, "clear": None}
-    if form.get("mark") not in choice:
+    if choice_text not in choice:
         raise InvalidInput("form_out_of_date")
     now = _now(request)
     async with context_of(request).deps.db.transaction() as session:
         marked, info = await bookings.mark_attendance(
-            session, viewer.user, booking_id, choice[str(form["mark"])], now=now
+            session, viewer.user, booking_id, choice[choice_text], now=now
         )
         if info.session.id != session_id:
-            raise NotFound("booking_not_found")
+            raise InvalidInput("form_out_of_date")
         await after_attendance(session, marked.user_id, info.series.id, now=now)
     return _back(f"/app/trainer/sessions/{session_id}", note="marked")
 
