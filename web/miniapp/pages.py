@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -61,8 +61,18 @@ def _unauthorised(t: Translator | None = None) -> Response:
     return page("signin_failed.html", t, status_code=401)
 
 
-def _refused(viewer: Viewer, message: str, status: int = 403) -> Response:
-    return page("refused.html", viewer.t, status_code=status, viewer=viewer, message=message)
+def _refused(request: Request, viewer: Viewer, message: str, status: int = 403) -> Response:
+    """The reason on a page of its own, with a way back to the page the reader came from
+    (when it is a page of this app) or to their start page."""
+    back = "/app/home"
+    referer = request.headers.get("referer", "")
+    if same_origin(request) and referer:
+        path = urlsplit(referer).path
+        if path.startswith("/app/") and path != request.url.path:
+            back = path
+    return page(
+        "refused.html", viewer.t, status_code=status, viewer=viewer, message=message, back=back
+    )
 
 
 View = Callable[[Request, Viewer], Awaitable[Response]]
@@ -82,20 +92,21 @@ def signed_in(role: Role = Role.CLIENT) -> Callable[[View], Page]:
                 return _unauthorised()
             t = viewer.t
             if not viewer.user.role.at_least(role):
-                return _refused(viewer, t._("Sorry, this page is for trainers."))
+                return _refused(request, viewer, t._("Sorry, this page is for trainers."))
             if request.method == "POST" and not await csrf_ok(request, viewer):
                 return _refused(
+                    request,
                     viewer,
                     t._("This request did not come from the app, so nothing was changed."),
                 )
             try:
                 return await view(request, viewer)
             except NotAllowed as problem:
-                return _refused(viewer, error_text(t, problem))
+                return _refused(request, viewer, error_text(t, problem))
             except NotFound as problem:
-                return _refused(viewer, error_text(t, problem), status=404)
+                return _refused(request, viewer, error_text(t, problem), status=404)
             except InvalidInput as problem:
-                return _refused(viewer, error_text(t, problem), status=400)
+                return _refused(request, viewer, error_text(t, problem), status=400)
 
         return guarded
 

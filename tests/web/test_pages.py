@@ -1,0 +1,157 @@
+"""What the Mini App's pages do, through the chat's services: the same rules, the same
+notices queued for the chat, admins seeing every trainer's classes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from bot.models import Booking, BookingState, ClassSession, OutboxMessage, Role, User
+from bot.services import bookings, classes
+from tests.web.conftest import BASE, add_user, sign_in, snapshot
+
+SITE = {"Origin": BASE}
+
+
+async def _book(db, clock, user_id: int, session_id: int) -> int:
+    async with db.transaction() as session:
+        person = await session.get(User, user_id)
+        return (await bookings.book(session, person, session_id, now=clock.now())).booking.id
+
+
+async def _queued(db) -> list[tuple[int, str]]:
+    async with db.reading() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.template).order_by(OutboxMessage.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_more_places_promote_the_waitlist_and_tell_them_in_the_chat(web, db, people, clock):
+    await _book(db, clock, people["cara"], people["session"])
+    await _book(db, clock, people["bea"], people["session"])  # capacity 1: Bea waits
+    csrf = await sign_in(web, clock, people["tess"])
+    page = await web.get(f"/app/trainer/sessions/{people['session']}")
+    assert "Waitlist" in page.text and "Bea" in page.text
+
+    answer = await web.post(
+        f"/app/trainer/sessions/{people['session']}/capacity",
+        data={"csrf": csrf, "capacity": "2"},
+        headers=SITE,
+    )
+    assert answer.status_code == 303
+    page = await web.get(answer.headers["location"])
+    assert "people from the waitlist got places and are told" in page.text
+    assert "2 of 2 places booked" in page.text
+    assert (people["bea"], "promoted") in await _queued(db)
+
+    # Fewer places than people booked is refused with the chat's reason; nothing changes.
+    before = await snapshot(db)
+    answer = await web.post(
+        f"/app/trainer/sessions/{people['session']}/capacity",
+        data={"csrf": csrf, "capacity": "1"},
+        headers={**SITE, "Referer": f"{BASE}/app/trainer/sessions/{people['session']}"},
+    )
+    assert answer.status_code == 400
+    assert "Already booked: 2, so the capacity can&#39;t go below 2." in answer.text
+    assert f'href="/app/trainer/sessions/{people["session"]}"' in answer.text  # back to it
+    assert await snapshot(db) == before
+
+
+async def test_cancelling_a_session_asks_first_then_tells_everyone(web, db, people, clock):
+    await _book(db, clock, people["cara"], people["session"])
+    await _book(db, clock, people["bea"], people["session"])
+    csrf = await sign_in(web, clock, people["tess"])
+    url = f"/app/trainer/sessions/{people['session']}/cancel"
+    before = await snapshot(db)
+    question = await web.post(url, data={"csrf": csrf, "reason": "Studio flooded"}, headers=SITE)
+    assert question.status_code == 200
+    assert "2 people will be told in the chat." in question.text
+    assert "Studio flooded" in question.text
+    assert await snapshot(db) == before  # asking changes nothing
+
+    done = await web.post(
+        url, data={"csrf": csrf, "reason": "Studio flooded", "confirm": "yes"}, headers=SITE
+    )
+    assert done.status_code == 303
+    page = await web.get(done.headers["location"])
+    assert "The session is cancelled" in page.text
+    async with db.reading() as session:
+        cancelled = await session.get(ClassSession, people["session"])
+        assert cancelled.cancel_reason == "Studio flooded"
+    told = {chat for chat, template in await _queued(db) if template == "session_cancelled"}
+    assert told == {people["cara"], people["bea"]}
+
+
+async def test_a_trainer_cannot_touch_another_trainers_session_but_an_admin_sees_all(
+    web, db, people, clock
+):
+    tom = await add_user(db, clock, 7010, "Tom", Role.TRAINER)
+    csrf = await sign_in(web, clock, tom)
+    before = await snapshot(db)
+    assert (await web.get(f"/app/trainer/sessions/{people['session']}")).status_code == 403
+    assert (await web.get(f"/app/trainer/classes/{people['series']}")).status_code == 403
+    answer = await web.post(
+        f"/app/trainer/sessions/{people['session']}/capacity",
+        data={"csrf": csrf, "capacity": "9"},
+        headers=SITE,
+    )
+    assert answer.status_code == 403
+    assert await snapshot(db) == before
+    week = await web.get("/app/trainer/week", params={"start": "2026-11-30"})
+    assert "Back care" not in week.text
+
+    web.cookies.clear()
+    ada = await add_user(db, clock, 7011, "Ada", Role.ADMIN)
+    await sign_in(web, clock, ada)
+    week = await web.get("/app/trainer/week", params={"start": "2026-11-30"})
+    assert "Back care" in week.text and "Tess" in week.text
+    assert (await web.get(f"/app/trainer/sessions/{people['session']}")).status_code == 200
+    assert "Back care" in (await web.get("/app/trainer/classes")).text
+
+
+async def test_a_late_cancel_is_announced_and_recorded(web, db, people, clock):
+    booking_id = await _book(db, clock, people["cara"], people["session"])
+    async with db.reading() as session:
+        starts = (await session.get(ClassSession, people["session"])).starts_at
+    clock.set(starts - dt.timedelta(minutes=90))  # inside the class's 2-hour window
+    csrf = await sign_in(web, clock, people["cara"])
+    question = await web.get(f"/app/bookings/{booking_id}/cancel")
+    assert "this counts as a late cancel" in question.text
+    done = await web.post(f"/app/bookings/{booking_id}/cancel", data={"csrf": csrf}, headers=SITE)
+    page = await web.get(done.headers["location"])
+    assert "recorded as a late cancel" in page.text
+    async with db.reading() as session:
+        booking = await session.get(Booking, booking_id)
+        assert booking.state == BookingState.CANCELLED
+        assert booking.late_cancel
+
+
+async def test_the_timetable_is_in_the_clients_zone_and_filters_by_class(web, db, people, clock):
+    async with db.transaction() as session:
+        tess = await session.get(User, people["tess"])
+        await classes.create_series(
+            session,
+            tess,
+            classes.SeriesSpec(
+                title="Gentle yoga",
+                location="Hall",
+                timezone="Europe/Berlin",
+                start_time=dt.time(9, 0),
+                duration_minutes=45,
+                capacity=8,
+                first_date=dt.date(2026, 12, 2),
+                weekdays=(2,),
+            ),
+            now=clock.now(),
+        )
+    await sign_in(web, clock, people["cara"])
+    page = await web.get("/app/classes")
+    assert "Times in Europe/London." in page.text
+    assert "Gentle yoga" in page.text and "Back care" in page.text
+    assert "17:00" in page.text  # 18:00 in Berlin
+    filtered = await web.get("/app/classes", params={"series": str(people["series"])})
+    assert "Back care" in filtered.text
+    assert filtered.text.count('class="line') == 4
+    assert "Hall" not in filtered.text
