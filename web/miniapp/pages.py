@@ -234,17 +234,20 @@ def _state(info: SessionInfo) -> str:
         return "cancelled"
     if info.spots_left == 0:
         return "full"
-    if info.spots_left <= max(1, info.session.capacity // 5):
-        return "nearly"
+    if info.session.booked_count * 5 >= info.session.capacity * 4:
+        return "nearly"  # four fifths of the places taken
     return "open"
 
 
-def _line(t: Translator, info: SessionInfo, zone: str) -> Line:
-    class_zone = info.series.timezone
+def _line(t: Translator, info: SessionInfo, zone: str, *, class_zone: bool = True) -> Line:
+    """The session as a line for a reader in `zone` (with the class's own time when its zone
+    differs, unless `class_zone` is False: clients need only their own)."""
     class_time = None
-    if class_zone != zone:
+    if class_zone and info.series.timezone != zone:
         class_time = t._(
-            "{time} in {zone}", time=t.time(info.session.starts_at, class_zone), zone=class_zone
+            "{time} in {zone}",
+            time=t.time(info.session.starts_at, info.series.timezone),
+            zone=info.series.timezone,
         )
     return Line(info, t.time(info.session.starts_at, zone), class_time, _state(info))
 
@@ -498,7 +501,7 @@ async def timetable(request: Request, viewer: Viewer) -> Response:
         found = [info for info in found if info.series.id == int(chosen)]
     lines = []
     for info in found:
-        item = _line(t, info, zone)
+        item = _line(t, info, zone, class_zone=False)
         item.mine = mine.get(info.session.id)
         lines.append(item)
     today = local(now, zone).date()
@@ -538,7 +541,7 @@ async def client_session(request: Request, viewer: Viewer) -> Response:
         t,
         viewer=viewer,
         nav="timetable",
-        line=_line(t, info, zone),
+        line=_line(t, info, zone, class_zone=False),
         when=long_when(t, info.session.starts_at, zone, info.session.duration_minutes),
         mine=mine,
         confirmed=BookingState.CONFIRMED,
