@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.models import Booking, BookingState, ClassSession, OutboxMessage, Role, User
-from bot.services import bookings, classes
-from tests.web.conftest import BASE, add_user, sign_in, snapshot
+from bot.services import bookings, checkins, classes
+from tests.web.conftest import BASE, add_user, init_data, sign_in, snapshot
 
 SITE = {"Origin": BASE}
 
@@ -155,3 +155,41 @@ async def test_the_timetable_is_in_the_clients_zone_and_filters_by_class(web, db
     assert "Back care" in filtered.text
     assert filtered.text.count('class="line') == 4
     assert "Hall" not in filtered.text
+
+
+async def test_progress_shows_the_summary_and_only_the_readers_own_chart(web, db, people, clock):
+    async with db.transaction() as session:
+        cara = await session.get(User, people["cara"])
+        cara.wellbeing_consent = True
+        for days, pain in ((3, 6), (0, 4)):
+            await checkins.save(
+                session,
+                cara,
+                mood=4,
+                energy=3,
+                pain=pain,
+                note=None,
+                prompt="self",
+                now=clock.now() - dt.timedelta(days=days),
+            )
+    await sign_in(web, clock, people["cara"])
+    page = await web.get("/app/progress")
+    assert "pain down from 6 to 4" in page.text
+    assert 'src="/app/progress.png"' in page.text
+    chart = await web.get("/app/progress.png")
+    assert chart.headers["content-type"] == "image/png"
+    assert chart.content.startswith(b"\x89PNG")
+    assert "no-store" in chart.headers["cache-control"]
+
+    web.cookies.clear()
+    await sign_in(web, clock, people["bea"])  # no check-ins: no chart, nobody else's
+    page = await web.get("/app/progress")
+    assert "After two or more check-ins" in page.text
+    assert "pain" not in page.text.split("After two")[0]
+
+
+async def test_someone_who_never_started_the_bot_is_asked_to(web, people, clock):
+    answer = await web.get("/app", params={"tgWebAppData": init_data(999, clock.now())})
+    assert answer.status_code == 403
+    assert "Send /start in the bot's private chat" in answer.text.replace("&#39;", "'")
+    assert "miniapp" not in answer.cookies

@@ -61,6 +61,11 @@ def _unauthorised(t: Translator | None = None) -> Response:
     return page("signin_failed.html", t, status_code=401)
 
 
+def _not_started() -> Response:
+    """Signed by Telegram, but the person never pressed /start: nothing to show yet."""
+    return page("not_started.html", None, status_code=403)
+
+
 def _refused(request: Request, viewer: Viewer, message: str, status: int = 403) -> Response:
     """The reason on a page of its own, with a way back to the page the reader came from
     (when it is a page of this app) or to their start page."""
@@ -174,7 +179,7 @@ async def entry(request: Request) -> Response:
             log.info("Mini App init data refused (%s)", problem.reason)
             return _unauthorised()
         if not await _known_user(request, found.user_id):
-            return _unauthorised()
+            return _not_started()
         return _signed_in_page(request, found.user_id)
     if await viewer_of(request) is not None:
         return RedirectResponse("/app/home", status_code=303)
@@ -193,7 +198,7 @@ async def new_session(request: Request) -> Response:
         log.info("Mini App init data refused (%s)", problem.reason)
         return _unauthorised()
     if not await _known_user(request, found.user_id):
-        return _unauthorised()
+        return _not_started()
     return _signed_in_page(request, found.user_id)
 
 
