@@ -25,6 +25,7 @@ from bot.models import Attendance, BookingState, Role, SessionState
 from bot.services import bookings, classes, progress, signin, users
 from bot.services.classes import SessionInfo
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.views.classes import series_when
 from bot.views.errors import error_text
 from bot.views.formatting import duration, local, long_when, percent
 from bot.views.progress import render_chart, summary
@@ -469,7 +470,8 @@ async def trainer_class(request: Request, viewer: Viewer) -> Response:
         attended=attended,
         marked=marked,
         clients=clients,
-        sessions=[_line(t, info, viewer.zone) for info in coming],
+        schedule=series_when(t, series),
+        days=_by_day(t, [_line(t, info, viewer.zone) for info in coming], viewer.zone, []),
     )
 
 
