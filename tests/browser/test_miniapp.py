@@ -67,6 +67,15 @@ async def test_trainer_sees_the_week_marks_attendance_and_the_chat_roster_shows_
     await page.locator('li[data-person="Bea"] button[data-mark="no_show"]').click()
     await expect(page.locator(".note")).to_have_text("Attendance saved.")
 
+    # Cancelling asks first; keeping the session changes nothing.
+    await page.fill("textarea[name=reason]", "Studio flooded")
+    await page.click("text=Cancel this session…")
+    await expect(page.locator("h1")).to_contain_text("Cancel Back care on Mon 30 Nov")
+    await expect(page.locator("blockquote")).to_have_text("Studio flooded")
+    await shoot(page, "trainer-cancel")
+    await page.click("text=Keep the session")
+    await expect(page.locator(".pill")).to_contain_text("2 of 10 places booked")
+
     # The chat's roster shows the marks made in the app.
     await tess.send("/myclasses")
     await tess.press(await tess.expect("Your classes"), "Mon 30 Nov · 18:00 Back care")
@@ -79,6 +88,14 @@ async def test_trainer_sees_the_week_marks_attendance_and_the_chat_roster_shows_
     await shoot(page, "trainer-class")
     await page.goto(f"{base_url}/app/trainer/classes")
     await shoot(page, "trainer-classes")
+
+    # Init data that is too old: the page says to reopen the app from the chat.
+    stale = signed_init_data(tess.id, "Tess", clock.now() - dt.timedelta(hours=2))
+    refused = await browser_context.new_page()
+    answer = await refused.goto(f"{base_url}/app?tgWebAppData={quote(stale)}")
+    assert answer.status == 401
+    await expect(refused.locator("h1")).to_have_text("Please reopen the app from the chat")
+    await shoot(refused, "signin-refused")
 
 
 async def test_client_books_in_the_app_and_gets_the_reminder_in_the_chat(

@@ -109,6 +109,10 @@ async def test_a_trainer_cannot_touch_another_trainers_session_but_an_admin_sees
     assert "Back care" in week.text and "Tess" in week.text
     assert (await web.get(f"/app/trainer/sessions/{people['session']}")).status_code == 200
     assert "Back care" in (await web.get("/app/trainer/classes")).text
+    page = await web.get(f"/app/trainer/classes/{people['series']}")
+    assert "Mon, Thu 18:00 (Europe/Berlin) · 1 h" in page.text
+    assert page.text.count('class="line') == 4  # the next two weeks' sessions
+    assert "Monday 30 November" in page.text
 
 
 async def test_a_late_cancel_is_announced_and_recorded(web, db, people, clock):
