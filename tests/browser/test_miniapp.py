@@ -58,7 +58,6 @@ async def test_trainer_sees_the_week_marks_attendance_and_the_chat_roster_shows_
     await page.locator("section.today .line").click()
     await expect(page.locator("h1")).to_have_text("Back care")
     cara_row = page.locator('li[data-person="Cara"]')
-    await shoot(page, "trainer-session")
     await cara_row.locator('button[data-mark="attended"]').click()
     await expect(page.locator(".note")).to_have_text("Attendance saved.")
     await expect(cara_row.locator('button[data-mark="attended"]')).to_have_attribute(
@@ -66,6 +65,7 @@ async def test_trainer_sees_the_week_marks_attendance_and_the_chat_roster_shows_
     )
     await page.locator('li[data-person="Bea"] button[data-mark="no_show"]').click()
     await expect(page.locator(".note")).to_have_text("Attendance saved.")
+    await shoot(page, "trainer-session")
 
     # Cancelling asks first; keeping the session changes nothing.
     await page.fill("textarea[name=reason]", "Studio flooded")
