@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -110,3 +111,28 @@ async def test_database_specific_settings_are_in_effect(db):
                 )
             )
             assert column_type == "timestamp with time zone"
+
+
+async def test_a_connection_the_server_closed_is_replaced(database_url, db):
+    """The server ends a pooled connection (a restart, a failover): the next unit of work
+    gets a new connection and succeeds, instead of failing on the dead one."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to close a connection; runs on the PostgreSQL pass")
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with database.reading() as session:
+            first = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with db.reading() as session:  # another connection ends it, as a restart would
+            await session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        # The driver sees the end of the connection once the event loop reads the socket.
+        for _ in range(50):
+            async with database.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                if raw.driver_connection.is_closed():
+                    break
+            await asyncio.sleep(0.02)
+        async with database.reading() as session:
+            second = await session.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+    finally:
+        await database.dispose()
