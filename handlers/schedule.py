@@ -137,8 +137,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "a":
         async with context.deps.db.reading() as session:
             found = await broadcasts.audience(session, context.actor, audience)
-        await answer_query(update, context)
-        await update.callback_query.edit_message_text(
+        await edit_or_send(
+            update,
+            context,
             t.n_(
                 "Preview for <b>{audience}</b> ({n} person); each reads the times in their own "
                 "time zone:",
@@ -146,7 +147,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 "time zone:",
                 found.recipients,
                 audience=escape(audience_label(t, found.key, found.title)),
-            )
+            ),
         )
         await respond(
             update,
