@@ -26,6 +26,7 @@ from bot.views.checkins import CARE_TEXT, CHECKIN, EMERGENCY
 from bot.views.classes import LIST
 from bot.views.formatting import duration, relative_day
 from bot.views.tips import SAFETY
+from handlers import community as community_handlers
 from handlers import language as language_handlers
 from handlers import settings as settings_handlers
 from handlers.onboarding import CONSENT, WELCOME
@@ -155,9 +156,8 @@ async def test_a_clients_week_in_their_language(
     # A check-in whose pain earns a care reply.
     await lena.send("/checkin")
     question = await lena.expect_buttons(f"{CHECKIN}:")
-    assert r._("📝 <b>Check-in</b> 1/4 · How is your mood today?\n1 = very low · 5 = great") == (
-        question.text
-    )
+    mood = "📝 <b>Check-in</b> 1/4 · How is your mood today?\n1 = very low · 5 = great"
+    assert question.text == r._(mood)
     for answer in ("m:3", "e:3", "p:8"):
         await lena.press_data(question, f"{CHECKIN}:{answer}")
         question = await lena.expect_edit()
@@ -169,8 +169,8 @@ async def test_a_clients_week_in_their_language(
     # Her class's group reads her language: Tess links it and chooses the language.
     group = tg.group("Lena's class", id=-8001)
     await tess.send("/linkgroup", chat=group)
-    which = await tess.expect_buttons("grp:link:", chat=group)
-    await tess.press_data(which, f"grp:link:{monday.series_id}")
+    which = await tess.expect_buttons(f"{community_handlers.PREFIX}:link:", chat=group)
+    await tess.press_data(which, pack(community_handlers.PREFIX, "link", monday.series_id))
     await tess.expect_edit(chat=group)
     await tess.send("/grouplanguage", chat=group)
     picker = await tess.expect_buttons(f"{language_handlers.GROUP_PREFIX}:", chat=group)
