@@ -77,6 +77,19 @@ async def edit_or_send(
     await respond(update, context, text, reply_markup=reply_markup)
 
 
+async def remove_buttons(update: Update, context: BotContext) -> None:
+    """Take the buttons off the message whose button was pressed (its words stay). One that
+    has none left already (a double tap) is left as it is: that is success, not an error."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if not is_not_modified(error):
+            raise
+
+
 def is_not_modified(error: BadRequest) -> bool:
     """True for Telegram's answer to an edit that would change nothing ("Bad Request: message
     is not modified"): the message already shows what was asked for."""

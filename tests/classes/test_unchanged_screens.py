@@ -1,9 +1,11 @@
-"""A press whose screen would be redrawn exactly as it is (the same button pressed twice, a
-double tap): Telegram answers "message is not modified", and the bot takes that as done, with
-no apology to the person and nothing logged as an error."""
+"""A press whose screen would be redrawn exactly as it is, or whose buttons are gone already
+(the same button pressed twice, a double tap): Telegram answers "message is not modified",
+and the bot takes that as done, with no apology to the person and nothing logged as an
+error."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import func, select
@@ -52,4 +54,15 @@ async def test_pressing_the_same_button_twice_changes_nothing_and_says_nothing_w
     # Telegram was asked to redraw both times and refused, as it does.
     refused = [call for call in await tg.calls("editMessageText") if call["status"] == 400]
     assert len(refused) == 2
+
+    # A double tap on "I'll be there" under the reminder: its buttons go once.
+    clock.set(target.starts_at - dt.timedelta(hours=24) + dt.timedelta(seconds=5))
+    reminder = await cara.expect("⏰ Reminder", timeout=10)
+    for _ in range(2):
+        query = await cara.press(reminder, "I'll be there")
+        assert (await cara.answer(query))["text"] == "👍 Great, see you there!"
+    await cara.expect_edit()
+    await cara.expect_nothing()
+    refused = [call for call in await tg.calls("editMessageReplyMarkup") if call["status"] == 400]
+    assert len(refused) == 1
     assert errors(caplog) == []
