@@ -27,7 +27,7 @@ from bot.views.keyboards import button, column
 from handlers import notices
 from handlers.guards import command, guard
 from handlers.myclasses import after_attendance
-from handlers.replies import answer_query, edit_or_send, respond
+from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 PAGE_SIZE = 6
 DAYS = 14
@@ -313,7 +313,7 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
         if booking.state != BookingState.CONFIRMED:
             raise stale_button()
         await answer_query(update, context, t._("👍 Great, see you there!"))
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
     else:
         raise stale_button()
 

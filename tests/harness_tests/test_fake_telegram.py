@@ -83,6 +83,9 @@ async def test_edits_and_not_modified(api, tg):
         await api.edit_message_text("two", chat_id, message.message_id)
     with pytest.raises(BadRequest, match="not found"):
         await api.edit_message_text("x", chat_id, 12345)
+    # Taking away buttons a message no longer has changes nothing either, as on Telegram.
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await api.edit_message_reply_markup(chat_id, message.message_id, reply_markup=None)
     assert await api.delete_message(chat_id, message.message_id)
     kinds = [event["kind"] for event in await tg.events(chat_id)]
     assert kinds == ["message", "edit", "delete"]
