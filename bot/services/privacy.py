@@ -13,6 +13,7 @@ from bot.models import (
     Booking,
     Broadcast,
     BuddyMember,
+    CalendarFeed,
     CheckIn,
     ClassSeries,
     ClassSession,
@@ -138,7 +139,9 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
     await outbox.forget_subject(session, user_id)
     # A broadcast carries its author's name: it goes, and its messages with it (cascade).
     await session.execute(delete(Broadcast).where(Broadcast.author_id == user_id))
-    for model in (CheckIn, TipDelivery, TipFeedback, TipMoment, Milestone, BuddyMember):
+    # Their calendar feed goes too: its URL answers 404 from now on.
+    models = (CheckIn, TipDelivery, TipFeedback, TipMoment, Milestone, BuddyMember, CalendarFeed)
+    for model in models:
         await session.execute(delete(model).where(model.user_id == user_id))
     # Queued and past messages to the person go too (they hold their chat id and texts).
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == user_id))
