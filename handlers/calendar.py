@@ -92,6 +92,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         await respond(update, context, views.feeds_unavailable(t), alert=True)
         return
     now = context.deps.clock.now()
+    if args == [RESET]:
+        async with context.deps.db.reading() as session:
+            if not await feeds.has_feed(session, context.actor.id):
+                # Nothing to revoke, so nothing to confirm: this is a first Subscribe.
+                args = [SUBSCRIBE]
     if args == [SUBSCRIBE]:
         async with context.deps.db.transaction() as session:
             token = await feeds.subscribe(session, context.actor.id, now=now)

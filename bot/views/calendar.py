@@ -5,6 +5,7 @@ trainer wrote them."""
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from icalendar import Calendar, Event
 
@@ -115,17 +116,17 @@ def feed_link(t: Translator, url: str, webcal: str, *, teaching: bool, new: bool
         if new
         else t._(
             "Your calendar app can subscribe to this private link and keep itself up to date: "
-            "new bookings appear, and cancelled sessions are marked as cancelled."
+            "changes appear by themselves, and cancelled sessions are marked as cancelled."
         )
     )
     how_to = t._(
-        "<b>iPhone or iPad:</b> tap the webcal link, then Subscribe.\n"
-        "<b>Android (Google Calendar):</b> on a computer, open calendar.google.com, choose "
-        "Other calendars, + and From URL, and paste the https link.\n"
-        "<b>Outlook:</b> Add calendar, Subscribe from web, and paste the https link."
+        "<b>iPhone or iPad:</b> tap the webcal link to copy it; in the Calendar app choose "
+        "Calendars, Add Calendar, Add Subscription Calendar, and paste it.\n"
+        "<b>Google Calendar:</b> on a computer, open calendar.google.com, choose + beside "
+        "Other calendars, then From URL, and paste the https link; your Android phone follows.\n"
+        "<b>Outlook:</b> choose Add calendar, Subscribe from web, and paste the https link."
     )
-    # Translators: {webcal} and {url} are the same private link, as webcal:// and https://.
-    links = t._("{webcal}\n\n{url}", webcal=f"<code>{webcal}</code>", url=url)
+    links = f"<code>{escape(webcal)}</code>\n\n{escape(url)}"
     warning = t._(
         "Keep this link to yourself: anyone who has it can see these sessions. I show it only "
         "now; if it gets out or you lose it, use Reset link to make a new one."

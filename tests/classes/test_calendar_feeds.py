@@ -133,6 +133,16 @@ async def test_unknown_tokens_and_deleted_accounts_get_404(client, web):
     assert (await web.get(path)).status_code == 404
 
 
+async def test_reset_link_before_any_subscription_just_gives_the_link(client, web):
+    ben = await client("Ben")
+    await ben.send("/calendar")
+    await ben.press(await ben.expect("nothing to export"), "Reset link")
+    link = await ben.expect("Your calendar link")
+    assert "Make a new calendar link?" not in link.text
+    feed = await web.get(FEED_URL.search(link.text).group(1))
+    assert feed.status_code == 200 and events_of(feed.content) == []
+
+
 async def test_a_trainer_s_feed_is_their_teaching_in_their_language(tg, db, clock, web):
     tess = tg.user("Tess", language_code="es")
     await onboard(tess, zone="Berlin")
@@ -161,6 +171,12 @@ async def test_the_menu_button_and_the_app_buttons(tg, client, admin_id, db, clo
     ann = await client("Ann")
     menus = await tg.menu_buttons()
     assert menus[str(ann.id)] == {"type": "web_app", "text": "Timetable", "web_app": {"url": APP}}
+
+    # /start re-sets it (for people who onboarded before the bot had a Mini App).
+    before = len(await tg.calls("setChatMenuButton"))
+    await ann.send("/start")
+    await ann.expect("/help")
+    assert len(await tg.calls("setChatMenuButton")) == before + 1
 
     await ann.send("/classes")
     listing = await ann.expect()
