@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import insert_ignoring_conflicts
 from bot.models import CalendarFeed, Role, User
 from bot.services import calendar
 
@@ -62,18 +63,22 @@ async def has_feed(session: AsyncSession, user_id: int) -> bool:
 async def subscribe(session: AsyncSession, user_id: int, *, now: dt.datetime) -> str | None:
     """Make the person's feed token and return it, the only time it can be read; None if
     they already have one (it stays valid: `reset` replaces it)."""
-    existing = await session.get(CalendarFeed, user_id, with_for_update=True)
-    if existing is not None:
-        return None
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    session.add(CalendarFeed(user_id=user_id, token_hash=token_hash(token), created_at=now))
-    await session.flush()
-    return token
+    # The database decides, so two presses at once cannot make two links.
+    made = await insert_ignoring_conflicts(
+        session,
+        CalendarFeed.__table__,
+        [{"user_id": user_id, "token_hash": token_hash(token), "created_at": now}],
+        ["user_id"],
+    )
+    return token if made else None
 
 
 async def reset(session: AsyncSession, user_id: int, *, now: dt.datetime) -> str:
     """Replace the person's feed token with a new one (made if they had none) and return it;
     the old URL stops working at once."""
+    # The person's row is locked first, so that two resets at once follow one another.
+    await session.get(User, user_id, with_for_update=True)
     await session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user_id))
     token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(CalendarFeed(user_id=user_id, token_hash=token_hash(token), created_at=now))

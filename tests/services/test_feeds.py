@@ -3,6 +3,7 @@ replaced on reset; what a token serves."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import select
@@ -117,3 +118,19 @@ async def test_a_trainer_s_feed_is_their_teaching_in_their_language(db):
         found = await feeds.feed_for(session, token, now=NOW)
     assert found.teaching and found.app_language == "es"
     assert found.entries and {entry.title for entry in found.entries} == {"Back care"}
+
+
+async def test_presses_at_once_make_one_link_each_time(db):
+    await person(db, 1)
+
+    async def call(action):
+        async with db.transaction() as session:
+            return await action(session, 1, now=NOW)
+
+    made = await asyncio.gather(*(call(feeds.subscribe) for _ in range(4)))
+    assert len([token for token in made if token is not None]) == 1
+    renewed = await asyncio.gather(*(call(feeds.reset) for _ in range(4)))
+    async with db.reading() as session:
+        current = [t for t in renewed if await feeds.feed_for(session, t, now=NOW) is not None]
+        assert len(current) == 1, "the last reset wins; the others' links are gone"
+        assert len(list(await session.scalars(select(CalendarFeed)))) == 1
