@@ -55,6 +55,7 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
     """Everything the bot holds about the user, as plain JSON-ready data under stable English
     keys (what each part means is said in the reader's language by bot/views/privacy.py)."""
     user = await session.get(User, user_id)
+    feed = await session.get(CalendarFeed, user_id)
     bookings = (
         await session.execute(
             select(Booking, ClassSession.starts_at, ClassSeries.title)
@@ -86,6 +87,8 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
                 select(BuddyMember).where(BuddyMember.user_id == user_id)
             )
         ],
+        # Only that a link exists: its token is not stored, and its hash is no use to anyone.
+        "calendar_link": {"created_at": feed.created_at.isoformat()} if feed else None,
     }
 
 

@@ -83,10 +83,16 @@ async def test_anything_but_a_current_token_finds_nothing(db):
             assert await feeds.feed_for(session, other, now=NOW) is None, other
 
 
-async def test_a_deleted_account_s_feed_is_gone(db):
+async def test_the_export_tells_a_link_exists_and_a_deleted_account_s_feed_is_gone(db):
     await person(db, 1)
+    async with db.reading() as session:
+        assert (await privacy.export(session, 1, now=NOW))["calendar_link"] is None
     async with db.transaction() as session:
         token = await feeds.subscribe(session, 1, now=NOW)
+    async with db.reading() as session:
+        exported = await privacy.export(session, 1, now=NOW)
+    assert exported["calendar_link"] == {"created_at": NOW.isoformat()}
+    assert token not in str(exported) and feeds.token_hash(token) not in str(exported)
     async with db.transaction() as session:
         await privacy.delete_account(session, 1, now=NOW)
     async with db.reading() as session:
