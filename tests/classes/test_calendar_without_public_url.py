@@ -3,6 +3,9 @@ Mini App buttons, no menu button (tests/classes/test_calendar_feeds.py has them 
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.models import CalendarFeed
 from tests.classes.conftest import add_series, sessions_of
 from tests.harness import book
 
@@ -15,7 +18,14 @@ async def test_without_a_public_url_the_chat_is_as_before(trainer, client, tg, d
     assert (await ann.expect("nothing to export")).buttons == []
     await book(ann, found[0].id)
     await ann.send("/calendar")
-    assert (await ann.expect("🗓 1 session.")).buttons == []
+    sent = await ann.expect("🗓 1 session.")
+    assert sent.buttons == []
+    # A Subscribe button from when the bot had PUBLIC_BASE_URL makes no link now.
+    query = await ann.press_data(sent, "cal:sub")
+    answer = await ann.answer(query)
+    assert answer["show_alert"] and "not available" in answer["text"]
+    async with db.reading() as session:
+        assert list(await session.scalars(select(CalendarFeed))) == []
     await ann.send("/classes")
     assert not [b for b in (await ann.expect("Classes")).buttons if "web_app" in b]
     await tess.send("/myclasses")
