@@ -25,6 +25,7 @@ from bot.views.classes import (
 from bot.views.formatting import duration, short_when, zone_of
 from bot.views.keyboards import button, column
 from handlers import notices
+from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
 from handlers.myclasses import after_attendance
 from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
@@ -88,6 +89,7 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
 async def show_classes(update: Update, context: BotContext) -> None:
     """/classes: upcoming sessions of the next two weeks, in the client's time zone."""
     text, keyboard = await _listing(context, 0)
+    keyboard = with_app_button(update, context, keyboard, teaching=False)
     await respond(update, context, text, reply_markup=keyboard)
 
 

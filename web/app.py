@@ -7,18 +7,20 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from web import health, metrics, webhook
+from web import feeds, health, metrics, webhook
 from web.context import WebContext
 
 
 def create_app(context: WebContext, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """Build the web application: health, metrics, the webhook route in webhook mode, and any
-    further `routes` (they reach the bot through `web.context.context_of(request)`)."""
+    """Build the web application: health, metrics, calendar feeds, the webhook route in
+    webhook mode, and any further `routes` (they reach the bot through
+    `web.context.context_of(request)`)."""
     settings = context.deps.settings
     table: list[BaseRoute] = [
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
+        Route(feeds.FEED_PATH, feeds.calendar_feed, methods=["GET"]),
     ]
     if settings.bot_mode == "webhook":
         table.append(Route(settings.webhook_path, webhook.receive_update, methods=["POST"]))
