@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -306,9 +307,13 @@ async def measure(
                 steps = await paced_steps(tg, kind, people[args.updates :], url, args)
             else:
                 steps = [(who, {"text": workload}) for who in people[: args.updates]]
+            spies = _spy(bots, name, workload) if kind != "echo" else []
             phase = await run_phase(
                 tg, bots, steps, paced=PACED_RATE if workload == "paced" else None
             )
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
             results[workload] = phase
             print(
                 f"[{name}] {workload}: {phase.updates} updates in {phase.seconds:.1f}s "
@@ -322,6 +327,27 @@ async def measure(
         bots.stop()
         await tg.close()
     return results
+
+
+def _spy(bots: Bots, name: str, workload: str) -> list[subprocess.Popen]:
+    """With BENCH_PYSPY=<prefix> (and py-spy on PATH): sample each bot process with py-spy
+    during one workload, into `<prefix>.<configuration>.<workload>.<pid>` (collapsed stacks,
+    CPU samples only), for finding where the bot's time goes."""
+    prefix = os.environ.get("BENCH_PYSPY")
+    if not prefix:
+        return []
+    label = "".join(c if c.isalnum() else "-" for c in f"{name}.{workload}")
+    return [
+        subprocess.Popen(
+            [
+                *("py-spy", "record", "--format", "raw", "--rate", "500"),
+                *("--pid", str(pid), "--output", f"{prefix}.{label}.{pid}", "--nonblocking"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in bots.pids
+    ]
 
 
 async def book_steps_echo(tg: TelegramControl, people: list[dict]) -> list:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Table, event
+from sqlalchemy import DateTime, Table, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -75,13 +75,23 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     if is_sqlite:
         options = {**_prepare_sqlite(url), **options}
-    else:
-        options.setdefault("pool_pre_ping", True)
     # Up to 64 updates are handled at once (bot.app): enough connections that reads do not
     # queue for one.
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 30)
     engine = create_async_engine(url, **options)
+    if not is_sqlite:
+
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            # A connection the server closed (a restart, a failover, a cut network path
+            # that resets it) is known to the driver as soon as the event loop reads its
+            # end; the pool then opens a new one. This replaces SQLAlchemy's pre-ping, which
+            # cost three round trips (BEGIN, a query, ROLLBACK) at every checkout.
+            raw = getattr(dbapi_connection, "_connection", None)
+            if raw is not None and raw.is_closed():
+                raise exc.DisconnectionError("the server closed this connection")
+
     if is_sqlite:
 
         @event.listens_for(engine.sync_engine, "connect")

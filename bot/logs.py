@@ -1,4 +1,5 @@
-"""Logging set-up that keeps the bot token out of every log line, as text or JSON lines."""
+"""Logging set-up that keeps the bot token (and calendar feed tokens) out of every log line,
+as text or JSON lines."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from typing import Any, TextIO
 # Anything shaped like a bot token, in case a token other than ours shows up (an old one in a URL).
 _TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "[REDACTED]"
+# A calendar feed's URL carries its credential (bot/services/feeds.py): whatever logs it (the
+# Bot API call that sends it at DEBUG, an access log, an HTTP client) shows the path without it.
+_FEED_TOKEN = re.compile(r"(/calendar/)[A-Za-z0-9_-]{43}(\.ics)")
 
 _secrets: set[str] = set()
 _original_factory = logging.getLogRecordFactory()
@@ -28,9 +32,11 @@ _json_output = False
 
 
 def redact(text: str) -> str:
-    """Return `text` with every registered secret and anything token-shaped replaced."""
+    """Return `text` with every registered secret, anything shaped like a bot token, and the
+    token of any calendar feed URL replaced."""
     for secret in _secrets:
         text = text.replace(secret, REDACTED)
+    text = _FEED_TOKEN.sub(rf"\g<1>{REDACTED}\g<2>", text)
     return _TOKEN_SHAPE.sub(REDACTED, text)
 
 

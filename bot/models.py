@@ -504,6 +504,19 @@ class TipMoment(Base):
     created_at: Mapped[dt.datetime]
 
 
+class CalendarFeed(Base):
+    """A person's private calendar subscription link, kept only as the SHA-256 hash of its
+    token (bot/services/feeds.py): whoever reads the database cannot rebuild the URL."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+
+
 class GroupLink(Base):
     """A community group linked to one of a trainer's class series."""
 

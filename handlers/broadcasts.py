@@ -16,7 +16,7 @@ from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, column
 from handlers import conversation
 from handlers.guards import command, guard
-from handlers.replies import answer_query, edit_or_send, respond
+from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 AWAITING = "broadcast"
 CANCELLED = N_("Cancelled. Nothing was sent.")
@@ -164,14 +164,13 @@ async def on_button(update: Update, context: BotContext) -> None:
     if len(args) != 2 or not args[1].isdigit():
         raise stale_button()
     broadcast_id = int(args[1])
-    query = update.callback_query
     if action == "send":
         await _send(update, context, broadcast_id)
     elif action in ("redo", "drop"):
         async with context.deps.db.transaction() as session:
             key = await broadcasts.discard(session, context.actor, broadcast_id)
         await answer_query(update, context)
-        await query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
         if action == "redo":
             await _ask_for_text(update, context, key, replace=False)
         else:
@@ -198,7 +197,7 @@ async def show_status(update: Update, context: BotContext, status: broadcasts.St
     """After Send: the preview loses its buttons, and a status message follows that the
     dispatcher keeps up to date."""
     await answer_query(update, context)
-    await update.callback_query.edit_message_reply_markup(None)
+    await remove_buttons(update, context)
     text, markup = render_status(context.t, status)
     sent = await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     async with context.deps.db.transaction() as session:

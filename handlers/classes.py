@@ -25,9 +25,10 @@ from bot.views.classes import (
 from bot.views.formatting import duration, short_when, zone_of
 from bot.views.keyboards import button, column
 from handlers import notices
+from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
 from handlers.myclasses import after_attendance
-from handlers.replies import answer_query, edit_or_send, respond
+from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 PAGE_SIZE = 6
 DAYS = 14
@@ -88,6 +89,7 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
 async def show_classes(update: Update, context: BotContext) -> None:
     """/classes: upcoming sessions of the next two weeks, in the client's time zone."""
     text, keyboard = await _listing(context, 0)
+    keyboard = with_app_button(update, context, keyboard, teaching=False)
     await respond(update, context, text, reply_markup=keyboard)
 
 
@@ -313,7 +315,7 @@ async def on_booking_button(update: Update, context: BotContext) -> None:
         if booking.state != BookingState.CONFIRMED:
             raise stale_button()
         await answer_query(update, context, t._("👍 Great, see you there!"))
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
     else:
         raise stale_button()
 

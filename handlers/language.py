@@ -12,6 +12,7 @@ from bot.models import OnboardingStep, Role
 from bot.services import groups, users
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, grid
+from handlers.app_buttons import publish_app_button
 from handlers.commands import publish_menu_for
 from handlers.guards import command, guard
 from handlers.replies import edit_or_send, respond
@@ -69,6 +70,11 @@ async def on_button(update: Update, context: BotContext) -> None:
     )
     if user.role != Role.CLIENT:
         await publish_menu_for(context.bot, user.id, user.role, user.language)
+    if user.is_onboarded:
+        # The menu button's label is in the person's language too.
+        await publish_app_button(
+            context.bot, context.deps.settings, user.id, user.role, user.language
+        )
     await _carry_on(update, context, args[2])
 
 

@@ -35,6 +35,7 @@ from bot.views.formatting import (
 )
 from bot.views.keyboards import button, column, grid
 from handlers import conversation, notices
+from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
 
@@ -95,6 +96,7 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
 async def show_my_classes(update: Update, context: BotContext) -> None:
     """/myclasses: series with attendance, and upcoming sessions with their counts."""
     text, keyboard = await _overview(context)
+    keyboard = with_app_button(update, context, keyboard, teaching=True)
     await respond(update, context, text, reply_markup=keyboard)
 
 

@@ -34,7 +34,7 @@ from bot.views.keyboards import button, column, grid
 from bot.views.timezones import describe_zone
 from handlers import conversation
 from handlers.guards import command, guard
-from handlers.replies import answer_query, edit_or_send, respond
+from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 PREFIX = "nc"
 AWAITING = "newclass"
@@ -371,7 +371,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     args = unpack(update.callback_query.data)[1:]
     step, draft = _current(context)
     if args[:1] == ["resume"]:
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
         if args[1:] == ["go"] and step is not None:
             await _ask(update, context, step, draft)
         else:
@@ -388,7 +388,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     now = context.deps.clock.now()
     if asked == "edit" and step == "summary" and value in FIELD_NAMES:
         draft["_back"] = True
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
         await _ask(update, context, value, draft)
         return
     if asked != step:
@@ -417,7 +417,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     except InvalidInput as problem:
         await _ask(update, context, step, draft, _problem(t, problem))
         return
-    await update.callback_query.edit_message_reply_markup(None)
+    await remove_buttons(update, context)
     await _ask(update, context, _next_step(step, draft), draft)
 
 
@@ -467,7 +467,7 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
     t = context.t
     if value == "cancel":
         await _save(context, None, None)
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
         await respond(update, context, t._("Cancelled: nothing was saved."))
         return
     if value == "change":
@@ -509,7 +509,7 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
     except InvalidInput as problem:
         await _ask(update, context, "summary", draft, _problem(t, problem))
         return
-    await update.callback_query.edit_message_reply_markup(None)
+    await remove_buttons(update, context)
     await respond(
         update,
         context,

@@ -14,6 +14,7 @@ from bot.services import users
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, grid
 from handlers import checkins, classes, menu, settings, timezone
+from handlers.app_buttons import publish_app_button
 from handlers.commands import help_lines, publish_menu_for, visible_commands
 from handlers.guards import command, guard
 from handlers.language import FROM_WELCOME, language_button
@@ -119,6 +120,8 @@ async def start(update: Update, context: BotContext) -> None:
         await classes.show_session(update, context, int(context.args[0][5:]))
     else:
         await respond(update, context, main_menu_text(t, user))
+        # People who onboarded before the bot had a Mini App get its menu button here.
+        await publish_app_button(context.bot, context.deps.settings, user.id, user.role, t.language)
 
 
 @guard(private=True)

@@ -6,6 +6,7 @@ Messages are HTML (the application's default parse mode): escape anything a user
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 
@@ -60,10 +61,36 @@ async def edit_or_send(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Replace the message whose button was pressed; send a new message if there is none."""
+    """Replace the message whose button was pressed; send a new message if there is none.
+
+    A message that already reads `text` with these buttons (the same button pressed twice,
+    a double tap) is left as it is: that is success, not an error."""
     query = update.callback_query
     if query is not None and query.message is not None:
         await answer_query(update, context)
-        await query.edit_message_text(text, reply_markup=reply_markup)
+        try:
+            await query.edit_message_text(text, reply_markup=reply_markup)
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise
         return
     await respond(update, context, text, reply_markup=reply_markup)
+
+
+async def remove_buttons(update: Update, context: BotContext) -> None:
+    """Take the buttons off the message whose button was pressed (its words stay). One that
+    has none left already (a double tap) is left as it is: that is success, not an error."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if not is_not_modified(error):
+            raise
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    """True for Telegram's answer to an edit that would change nothing ("Bad Request: message
+    is not modified"): the message already shows what was asked for."""
+    return "message is not modified" in error.message.lower()

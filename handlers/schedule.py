@@ -22,7 +22,7 @@ from bot.views.keyboards import button, column
 from bot.views.notices import Reader, render
 from handlers.broadcasts import show_status
 from handlers.guards import command, guard
-from handlers.replies import answer_query, edit_or_send, respond
+from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 PREFIX = "sch"
 WEEKS = ("0", "1")  # this week, next week
@@ -137,8 +137,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action == "a":
         async with context.deps.db.reading() as session:
             found = await broadcasts.audience(session, context.actor, audience)
-        await answer_query(update, context)
-        await update.callback_query.edit_message_text(
+        await edit_or_send(
+            update,
+            context,
             t.n_(
                 "Preview for <b>{audience}</b> ({n} person); each reads the times in their own "
                 "time zone:",
@@ -146,7 +147,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 "time zone:",
                 found.recipients,
                 audience=escape(audience_label(t, found.key, found.title)),
-            )
+            ),
         )
         await respond(
             update,
@@ -179,7 +180,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def on_cancel(update: Update, context: BotContext) -> None:
     """Cancel under a schedule preview."""
     await answer_query(update, context)
-    await update.callback_query.edit_message_reply_markup(None)
+    await remove_buttons(update, context)
     await respond(update, context, context.t._("Cancelled. Nothing was sent."))
 
 

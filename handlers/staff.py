@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.i18n import reader_language
 from bot.models import Priority, Role, User
 from bot.services import outbox, users
+from handlers.app_buttons import publish_app_button
 from handlers.commands import publish_menu_for
 from handlers.guards import command
 from handlers.replies import respond
@@ -68,9 +69,11 @@ async def trainer_command(update: Update, context: BotContext) -> None:
     if not changed:
         await respond(update, context, t._("{person} is already a trainer.", person=_who(user)))
         return
-    await publish_menu_for(
-        context.bot, user.id, user.role, reader_language(user.language, user.language_code)
-    )
+    language = reader_language(user.language, user.language_code)
+    await publish_menu_for(context.bot, user.id, user.role, language)
+    if user.is_onboarded:
+        # Before onboarding ends, the button comes then (handlers/timezone.py).
+        await publish_app_button(context.bot, context.deps.settings, user.id, user.role, language)
     if action == "add":
         text = t._("✅ {person} is now a trainer.", person=_who(user))
     else:

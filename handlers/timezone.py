@@ -16,6 +16,7 @@ from bot.views.callbacks import pack, pattern, unpack
 from bot.views.keyboards import button, grid
 from bot.views.timezones import describe_zone, zone_label
 from handlers import conversation
+from handlers.app_buttons import publish_app_button
 from handlers.commands import help_lines, visible_commands
 from handlers.guards import guard
 from handlers.replies import edit_or_send, respond
@@ -66,6 +67,7 @@ async def _save(update: Update, context: BotContext, zone: str) -> None:
     else:
         await respond(update, context, text)
     if was_onboarding and user.is_onboarded:
+        await publish_app_button(context.bot, context.deps.settings, user.id, user.role, t.language)
         commands = help_lines(t, visible_commands(user.role, private=True))
         await respond(
             update,

@@ -22,7 +22,7 @@ from bot.views.keyboards import button, column, grid
 from bot.views.tips import FEEDBACK, MARKS, category_name, tip_message
 from handlers import conversation
 from handlers.guards import command, guard
-from handlers.replies import answer_query, edit_or_send, respond
+from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 ADD = "addtip"
 
@@ -239,7 +239,7 @@ async def on_add_button(update: Update, context: BotContext) -> None:
     await answer_query(update, context)
     if step == "category" and args[1] in CATEGORIES:
         draft["category"] = args[1]
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
         await _ask(update, context, "source", draft)
         return
     if step == "confirm" and args[1] in ("save", "drop"):
@@ -258,7 +258,7 @@ async def on_add_button(update: Update, context: BotContext) -> None:
                 )
             user = await users.await_input(session, context.actor.id, None, now=now)
             users.set_draft(user, ADD, None)
-        await update.callback_query.edit_message_reply_markup(None)
+        await remove_buttons(update, context)
         await respond(
             update,
             context,

@@ -172,6 +172,8 @@ def _no_bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "WEB_PORT",
         "METRICS_TOKEN",
         "LOG_FORMAT",
+        "PUBLIC_BASE_URL",
+        "WEBAPP_AUTH_MAX_AGE",
     ):
         monkeypatch.delenv(name, raising=False)
 

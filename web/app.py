@@ -8,15 +8,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from web import health, metrics, webhook
+from web import feeds, health, metrics, webhook
 from web.context import WebContext
 
 
 def create_app(context: WebContext, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """Build the web application: health, metrics, the webhook route in webhook mode, the
-    Mini App when PUBLIC_BASE_URL is set, and any further `routes` (they reach the bot
-    through `web.context.context_of(request)`). Every response carries the security headers
-    of web/miniapp (Content-Security-Policy and others)."""
+    """Build the web application: health, metrics, calendar feeds, the webhook route in
+    webhook mode, the Mini App when PUBLIC_BASE_URL is set, and any further `routes` (they
+    reach the bot through `web.context.context_of(request)`). Every response carries the
+    security headers of web/miniapp (Content-Security-Policy and others)."""
     from web import miniapp
 
     settings = context.deps.settings
@@ -24,6 +24,7 @@ def create_app(context: WebContext, *, routes: Sequence[BaseRoute] = ()) -> Star
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
+        Route(feeds.FEED_PATH, feeds.calendar_feed, methods=["GET"]),
     ]
     if settings.bot_mode == "webhook":
         table.append(Route(settings.webhook_path, webhook.receive_update, methods=["POST"]))

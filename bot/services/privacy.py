@@ -13,6 +13,7 @@ from bot.models import (
     Booking,
     Broadcast,
     BuddyMember,
+    CalendarFeed,
     CheckIn,
     ClassSeries,
     ClassSession,
@@ -55,6 +56,7 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
     """Everything the bot holds about the user, as plain JSON-ready data under stable English
     keys (what each part means is said in the reader's language by bot/views/privacy.py)."""
     user = await session.get(User, user_id)
+    feed = await session.get(CalendarFeed, user_id)
     bookings = (
         await session.execute(
             select(Booking, ClassSession.starts_at, ClassSeries.title)
@@ -86,6 +88,8 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
                 select(BuddyMember).where(BuddyMember.user_id == user_id)
             )
         ],
+        # Only that a link exists: its token is not stored, and its hash is no use to anyone.
+        "calendar_link": {"created_at": feed.created_at.isoformat()} if feed else None,
     }
 
 
@@ -139,15 +143,18 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
     await outbox.forget_subject(session, user_id)
     # A broadcast carries its author's name: it goes, and its messages with it (cascade).
     await session.execute(delete(Broadcast).where(Broadcast.author_id == user_id))
-    for model in (
+    # Their calendar feed goes too: its URL answers 404 from now on; and their sign-in links.
+    models = (
         CheckIn,
         TipDelivery,
         TipFeedback,
         TipMoment,
         Milestone,
         BuddyMember,
+        CalendarFeed,
         SignInLink,
-    ):
+    )
+    for model in models:
         await session.execute(delete(model).where(model.user_id == user_id))
     # Queued and past messages to the person go too (they hold their chat id and texts).
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == user_id))

@@ -6,9 +6,12 @@ import datetime as dt
 import difflib
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale, UnknownLocaleError
 
 # Areas whose zones are real places; "Etc/GMT+3" and the like are offsets, not places.
 _PLACE_AREAS = (
@@ -65,6 +68,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "russia": ("Europe/Moscow",),
     "st_petersburg": ("Europe/Moscow",),
     "saint_petersburg": ("Europe/Moscow",),
+    "санкт_петербург": ("Europe/Moscow",),
     "tel_aviv": ("Asia/Jerusalem",),
     "mumbai": ("Asia/Kolkata",),
     "delhi": ("Asia/Kolkata",),
@@ -203,10 +207,33 @@ class TimezoneMatch:
 
 
 def _normalise(text: str) -> str:
-    text = text.strip().lower()
-    text = text.translate(str.maketrans("äöüéèàçãõñ", "aoueeacaon"))
-    text = re.sub(r"[\s\-.,']+", "_", text)
-    return text.strip("_")
+    """The key a typed name is looked up by: case, accents and separators do not count, so
+    "Bogotá", "BOGOTA" and "bogota" are one key, as are "Zürich" and "Zurich", "São Paulo"
+    and "sao-paulo" (other scripts keep their letters: "Москва" → "москва")."""
+    text = unicodedata.normalize("NFKD", text.strip()).casefold()
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = re.sub(r"[\s\-.,'’]+", "_", text)
+    return unicodedata.normalize("NFC", text).strip("_")
+
+
+def _localised_places(zones: set[str]) -> dict[str, list[str]]:
+    """Cities named in each language the bot speaks (CLDR's names: "Москва", "Wien",
+    "Nueva York"), so a reader may type their own language's name for a place."""
+    from bot.i18n import available_languages
+
+    places: dict[str, list[str]] = {}
+    for language in available_languages():
+        try:
+            names = Locale.parse(language).time_zones
+        except (UnknownLocaleError, ValueError):
+            continue
+        for zone in sorted(zones):
+            city = names.get(zone, {}).get("city")
+            if city:
+                found = places.setdefault(_normalise(city), [])
+                if zone not in found:
+                    found.append(zone)
+    return places
 
 
 def _tab_rows(name: str) -> list[list[str]]:
@@ -237,6 +264,10 @@ def _zone_index() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
         zones = canonical_by_country.get(code, [])
         if zones:
             by_place.setdefault(_normalise(country), []).extend(zones)
+    # A name in a reader's language counts where it is not already an English place name.
+    for place, zones in _localised_places(canonical).items():
+        if place not in by_place and place not in by_name:
+            by_place[place] = zones
     for place, zones in by_place.items():
         # A place that a canonical zone names does not also mean an old link's target.
         preferred = [zone for zone in zones if zone in canonical]

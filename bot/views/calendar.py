@@ -5,6 +5,7 @@ trainer wrote them."""
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from icalendar import Calendar, Event
 
@@ -72,3 +73,89 @@ def ics(t: Translator, entries: list[Entry], *, teaching: bool, now: dt.datetime
         event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+# ---------------------------------------------------------------------- subscription links
+
+
+def feed_urls(base_url: str, path: str) -> tuple[str, str]:
+    """The feed's https:// URL (or http:// on localhost) and its webcal:// twin, which phones
+    open as "subscribe to this calendar"."""
+    url = f"{base_url}{path}"
+    return url, "webcal://" + url.split("://", 1)[1]
+
+
+def subscribe_label(t: Translator) -> str:
+    """The label of the button that shows the subscription link."""
+    return t.p_("button", "📅 Subscribe")
+
+
+def reset_label(t: Translator) -> str:
+    """The label of the button that replaces the subscription link."""
+    return t.p_("button", "Reset link")
+
+
+def confirm_reset_label(t: Translator) -> str:
+    """The label of the button that confirms replacing the link."""
+    return t.p_("button", "Yes, make a new link")
+
+
+def keep_link_label(t: Translator) -> str:
+    """The label of the button that keeps the current link."""
+    return t.p_("button", "Keep my link")
+
+
+def feed_link(t: Translator, url: str, webcal: str, *, teaching: bool, new: bool) -> str:
+    """The subscription link with how to add it on a phone or computer (HTML)."""
+    if teaching:
+        heading = t._("📅 <b>Your teaching calendar link</b>")
+    else:
+        heading = t._("📅 <b>Your calendar link</b>")
+    intro = (
+        t._("Here is your new link. The old one no longer works: remove it from your calendar.")
+        if new
+        else t._(
+            "Your calendar app can subscribe to this private link and keep itself up to date: "
+            "changes appear by themselves, and cancelled sessions are marked as cancelled."
+        )
+    )
+    how_to = t._(
+        "<b>iPhone or iPad:</b> tap the webcal link to copy it; in the Calendar app choose "
+        "Calendars, Add Calendar, Add Subscription Calendar, and paste it.\n"
+        "<b>Google Calendar:</b> on a computer, open calendar.google.com, choose + beside "
+        "Other calendars, then From URL, and paste the https link; your Android phone follows.\n"
+        "<b>Outlook:</b> choose Add calendar, Subscribe from web, and paste the https link."
+    )
+    links = f"<code>{escape(webcal)}</code>\n\n{escape(url)}"
+    warning = t._(
+        "Keep this link to yourself: anyone who has it can see these sessions. I show it only "
+        "now; if it gets out or you lose it, use Reset link to make a new one."
+    )
+    return "\n\n".join([heading, intro, links, how_to, warning])
+
+
+def feed_exists(t: Translator) -> str:
+    """Answer to Subscribe for someone who already has a link (it is shown only once)."""
+    return t._(
+        "📅 You already have a calendar link: I sent it in this chat when you subscribed, and "
+        "for your privacy I keep no copy of it. If you can't find it, reset it to get a new "
+        "one (the old one then stops working)."
+    )
+
+
+def confirm_reset(t: Translator) -> str:
+    """The question before the link is replaced."""
+    return t._(
+        "Make a new calendar link? The current one stops working at once, so every calendar "
+        "subscribed to it stops updating until you subscribe again with the new link."
+    )
+
+
+def link_kept(t: Translator) -> str:
+    """After "Keep my link"."""
+    return t._("👍 Your calendar link stays as it is.")
+
+
+def feeds_unavailable(t: Translator) -> str:
+    """A Subscribe or Reset button pressed while this bot offers no calendar links."""
+    return t._("Calendar links are not available on this bot at the moment.")

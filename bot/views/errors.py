@@ -78,7 +78,7 @@ MESSAGES: dict[str, str] = {
     ),
     "duration_out_of_range": N_("A class lasts {low} to {high} minutes."),
     "capacity_out_of_range": N_("The capacity must be from {low} to {high}."),
-    "late_window_out_of_range": N_("The late-cancel window must be between none and 7 days."),
+    "late_window_out_of_range": N_("The late-cancel window can be anything from none to 7 days."),
     "class_weekday_invalid": N_("Weekdays go from Monday to Sunday."),
     "no_weekday_chosen": N_("Please choose at least one weekday."),
     "first_date_past": N_("The first date is in the past. Please pick today or a later day."),
@@ -173,7 +173,9 @@ MESSAGES: dict[str, str] = {
     "broadcast_gone": N_("That broadcast no longer exists."),
     "broadcast_not_yours": N_("Only its author or an admin can do that with this broadcast."),
     "broadcast_already_sent": N_("This broadcast has already been sent."),
-    "broadcast_sent_use_stop": N_("This broadcast has already been sent; use its Stop button."),
+    "broadcast_sent_use_stop": N_(
+        "This broadcast is already on its way; its ⏹ Stop button stops what has not gone out yet."
+    ),
     "broadcast_not_running": N_("This broadcast is not running any more."),
     #
 }

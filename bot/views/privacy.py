@@ -20,6 +20,10 @@ SECTIONS = {
     "tip_answers": N_("Your answers to tips: helpful, or not for you."),
     "milestones": N_("The milestones you reached."),
     "buddy_pairs": N_("Your class buddy pairings, and whether you connected."),
+    "calendar_link": N_(
+        "When you made your calendar subscription link, if you have one (the link itself is "
+        "not stored)."
+    ),
 }
 
 

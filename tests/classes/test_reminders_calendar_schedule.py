@@ -7,9 +7,11 @@ import datetime as dt
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bot.i18n import translator
 from bot.models import Booking, BookingState, OutboxMessage
 from bot.services import users
 from tests.classes.conftest import add_series, sessions_of
+from tests.fake_telegram.html import parse_html
 from tests.harness import book, eventually, running_bot
 
 
@@ -240,8 +242,20 @@ async def test_a_schedule_waiting_for_quiet_hours_goes_out_in_the_language_chose
     async with db.transaction() as session:
         (await users.get_user(session, nina.id)).language = "de"
     clock.set(dt.datetime(2026, 11, 27, 13, 5, tzinfo=dt.UTC))  # 08:05 in New York
-    schedule = await nina.expect("(times in America/New_York)", timeout=10)
-    assert "• Mo., 30. Nov. · 12:00 – Back care, Studio 2" in schedule.text
-    assert schedule.button_texts[0].startswith("Book Mo., 30. Nov. · 12:00")
-    query = await nina.press(schedule, schedule.button_texts[0])
-    assert (await nina.answer(query))["text"].startswith("✅ Booked!")
+    de = translator("de")
+    heading = de._(
+        "🗓 <b>{trainer}'s classes next week</b> (times in {zone})",
+        trainer="Tess",
+        zone="America/New_York",
+    )
+    schedule = await nina.expect(parse_html(heading)[0], timeout=10)
+    monday = "Mo., 30. Nov. · 12:00"  # CLDR's German date, in her zone
+    line = de._(
+        "• {when} – <b>{title}</b>, {location}", when=monday, title="Back care", location="Studio 2"
+    )
+    assert parse_html(line)[0] in schedule.text
+    label = de.p_("button", "Book {when} {title}", when=monday, title="Back care")
+    assert schedule.button_texts[0] == label
+    query = await nina.press(schedule, label)
+    booked = de._("✅ Booked! See you on {when}.", when=monday)
+    assert (await nina.answer(query))["text"] == booked

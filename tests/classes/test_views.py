@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from bot.i18n import translator
 from bot.views import notices
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)  # Friday
@@ -110,4 +111,7 @@ def test_the_weeks_schedule():
     assert this_week.text.startswith("🗓 <b>Tess's classes this week</b> (times in Europe/Berlin)")
     german = notices.render("schedule", params, reader("de"))
     assert "• Mo., 30. Nov. · 18:00 – <b>Back care</b>, Studio 2" in german.text
-    assert buttons(german)[0][0].startswith("Book Mo., 30. Nov. · 18:00")
+    de = translator("de")
+    assert buttons(german)[0][0] == de.p_(
+        "button", "Book {when} {title}", when="Mo., 30. Nov. · 18:00", title="Back care"
+    )

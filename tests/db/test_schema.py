@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -9,10 +10,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
 from bot.migrations import current_revision, downgrade, upgrade
-from bot.models import Base, User
+from bot.models import Base, CalendarFeed, User
 
 
 @pytest.fixture
@@ -110,3 +112,54 @@ async def test_database_specific_settings_are_in_effect(db):
                 )
             )
             assert column_type == "timestamp with time zone"
+
+
+async def test_a_connection_the_server_closed_is_replaced(database_url, db):
+    """The server ends a pooled connection (a restart, a failover): the next unit of work
+    gets a new connection and succeeds, instead of failing on the dead one."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to close a connection; runs on the PostgreSQL pass")
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with database.reading() as session:
+            first = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with db.reading() as session:  # another connection ends it, as a restart would
+            await session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        # The driver sees the end of the connection once the event loop reads the socket.
+        for _ in range(50):
+            async with database.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                if raw.driver_connection.is_closed():
+                    break
+            await asyncio.sleep(0.02)
+        async with database.reading() as session:
+            second = await session.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+    finally:
+        await database.dispose()
+
+
+async def test_calendar_feeds_migration_keeps_users_and_drops_only_feeds(empty_db):
+    await upgrade(empty_db.engine, "0012")
+    now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    async with empty_db.transaction() as session:
+        session.add(_user(id=7))
+        await session.flush()
+        session.add(CalendarFeed(user_id=7, token_hash="ab" * 32, created_at=now))
+    async with empty_db.transaction() as session:
+        session.add(CalendarFeed(user_id=8, token_hash="cd" * 32, created_at=now))
+        with pytest.raises(IntegrityError):
+            await session.flush()  # a feed belongs to a person who exists
+    async with empty_db.transaction() as session:
+        session.add(_user(id=8))
+        await session.flush()
+        session.add(CalendarFeed(user_id=8, token_hash="ab" * 32, created_at=now))
+        with pytest.raises(IntegrityError):
+            await session.flush()  # one token, one person
+
+    await downgrade(empty_db.engine, "0011")
+    assert "calendar_feeds" not in await table_names(empty_db)
+    async with empty_db.reading() as session:
+        assert await session.get(User, 7) is not None
+    await upgrade(empty_db.engine, "0012")
+    assert "calendar_feeds" in await table_names(empty_db)

@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.i18n import translator
 from bot.models import OnboardingStep, Role, User
+from bot.views.timezones import describe_zone
+from handlers.onboarding import CONSENT_QUESTION, WELCOME
+from tests.fake_telegram.html import parse_html
+
+# The question and the last words of onboarding (handlers/timezone.py).
+ZONE_QUESTION = (
+    "Which time zone are you in? I show class times and send reminders in your "
+    "local time.\n\nPick one below, or type a city, a country or a zone name "
+    "(for example <i>Berlin</i>, <i>New York</i> or <i>Europe/Berlin</i>)."
+)
+ALL_SET = (
+    "✅ You're all set! Here is what you can do:\n\n{commands}\n\nYou can change "
+    "your answers any time in /settings."
+)
+
+
+def plain(html: str) -> str:
+    """A message as its reader sees it: without its HTML tags."""
+    return parse_html(html)[0]
 
 
 async def stored(db, user_id: int) -> User | None:
@@ -13,30 +33,42 @@ async def stored(db, user_id: int) -> User | None:
 
 
 async def test_onboarding_with_consent_and_a_zone_button(bot, tg, db, clock):
+    # Her Telegram app reads German: so does every word, taken here from the German catalog.
+    de = translator("de")
     anna = tg.user("Anna", last_name="Berg", username="anna_b", language_code="de")
     await anna.send("/start")
 
-    welcome = await anna.expect("Hi Anna!")
-    assert "book group classes" in welcome.text
-    assert "reminders" in welcome.text and "tips" in welcome.text and "check in" in welcome.text
-    consent = await anna.expect("May I store your wellbeing check-ins")
-    assert "/settings" in consent.text
-    assert consent.button_texts == ["Yes, store my check-ins", "Not now"]
+    welcome = await anna.expect()
+    assert welcome.text == plain(de._(WELCOME, name="Anna"))
+    consent = await anna.expect()
+    assert consent.text == plain(de._(CONSENT_QUESTION))
+    assert consent.button_texts == [de._("Yes, store my check-ins"), de._("Not now")]
 
-    await anna.press(consent, "Yes")
-    edited = await anna.expect_edit("Thank you")
+    await anna.press_data(consent, "consent:yes")
+    edited = await anna.expect_edit()
     assert edited.message_id == consent.message_id and not edited.buttons
+    assert edited.text == de._(
+        "✅ Thank you. Your check-ins will be stored; only you (and your trainer, if you "
+        "allow it later) can see them."
+    )
 
-    question = await anna.expect("Which time zone are you in?")
+    question = await anna.expect()
+    assert plain(de._(ZONE_QUESTION)) in question.text
     # German-speaking users are offered German-speaking zones first, with their local time,
-    # the places named in German.
-    assert question.button_texts[0] == "Berlin · 10:00"
-    assert "Wien · 10:00" in question.button_texts
-    assert "Type a city or zone name" in question.button_texts[-1]
+    # the places named in German (CLDR's names).
+    ten = de.time(clock.now(), "Europe/Berlin")
+    assert question.button_texts[0] == de._("{place} · {time}", place="Berlin", time=ten)
+    assert de._("{place} · {time}", place="Wien", time=ten) in question.button_texts
+    assert question.button_texts[-1] == de._("🔎 Type a city or zone name")
 
     await anna.press(question, "Berlin")
-    await anna.expect_edit("Time zone saved: Europe/Berlin (UTC+01:00, now 10:00)")
-    done = await anna.expect("You're all set!")
+    saved = await anna.expect_edit()
+    assert saved.text == de._(
+        "🕒 Time zone saved: {zone}.", zone=describe_zone(de, "Europe/Berlin", clock.now())
+    )
+    assert "Europe/Berlin (UTC+01:00" in saved.text
+    done = await anna.expect()
+    assert done.text.startswith(plain(de._(ALL_SET, commands="")).split("\n")[0])
     assert "/settings" in done.text and "/help" in done.text
     assert "/trainer" not in done.text
 
@@ -57,7 +89,9 @@ async def test_onboarding_with_consent_and_a_zone_button(bot, tg, db, clock):
 async def test_onboarding_without_consent_and_a_typed_city(bot, tg, db):
     ben = tg.user("Ben")
     await ben.send("/start")
-    await ben.expect("Hi Ben!")
+    welcome = await ben.expect("Hi Ben!")
+    assert "book group classes" in welcome.text
+    assert "reminders" in welcome.text and "tips" in welcome.text and "check in" in welcome.text
     consent = await ben.expect("May I store")
     await ben.press(consent, "Not now")
     await ben.expect_edit("I won't store any check-ins")

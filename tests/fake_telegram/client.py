@@ -137,6 +137,10 @@ class TelegramControl:
         """The command menus the bot set, by scope ("default", "all_private_chats", "chat:42")."""
         return await self.call("commands")
 
+    async def menu_buttons(self) -> dict[str, dict]:
+        """The chat menu buttons the bot set, by chat id as a string ("default": the bot's)."""
+        return await self.call("menu_buttons")
+
     async def counters(self) -> dict[str, int]:
         """Counts kept by the server: delivered, rate_limited, status_403 and so on."""
         return await self.call("counters")

@@ -130,6 +130,8 @@ class State:
     query_answers: dict[str, dict] = field(default_factory=dict)
     calls: list[dict] = field(default_factory=list)
     commands: dict[str, list[dict]] = field(default_factory=dict)
+    # setChatMenuButton: the menu button by chat id ("default" for the bot's default).
+    menu_buttons: dict[str, dict] = field(default_factory=dict)
     webhook_url: str = ""
     webhook_secret: str = ""
     webhook_max_connections: int = 40
@@ -359,7 +361,7 @@ class FakeTelegram:
         }
         markup = params.get("reply_markup")
         if markup:
-            message["reply_markup"] = _check_markup(markup)
+            message["reply_markup"] = _check_markup(markup, chat)
         return message
 
     async def _m_getme(self, params: dict) -> dict:
@@ -573,7 +575,11 @@ class FakeTelegram:
         text, entities = _formatted(params, "text", MAX_TEXT)
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        markup = _check_markup(params["reply_markup"]) if params.get("reply_markup") else None
+        markup = (
+            _check_markup(params["reply_markup"], message["chat"])
+            if params.get("reply_markup")
+            else None
+        )
         if (
             message.get("text") == text
             and message.get("entities", []) == entities
@@ -596,7 +602,11 @@ class FakeTelegram:
 
     async def _m_editmessagereplymarkup(self, params: dict) -> dict:
         message = self._existing_message(params, "edit")
-        markup = _check_markup(params["reply_markup"]) if params.get("reply_markup") else None
+        markup = (
+            _check_markup(params["reply_markup"], message["chat"])
+            if params.get("reply_markup")
+            else None
+        )
         if message.get("reply_markup") == markup:
             raise ApiError(
                 400,
@@ -659,6 +669,32 @@ class FakeTelegram:
 
     async def _m_getmycommands(self, params: dict) -> list[dict]:
         return self.state.commands.get(_scope_key(params), [])
+
+    async def _m_setchatmenubutton(self, params: dict) -> bool:
+        button = params.get("menu_button") or {"type": "default"}
+        if isinstance(button, str):
+            button = json.loads(button)
+        if button.get("type") not in ("default", "commands", "web_app"):
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        if button["type"] == "web_app":
+            if not button.get("text"):
+                raise ApiError(400, "Bad Request: menu button text is empty")
+            _check_web_app(button.get("web_app"))
+        key = "default"
+        if params.get("chat_id") is not None:
+            chat_id = int(params["chat_id"])
+            chat = self.state.chats.get(chat_id)
+            if chat is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            if chat["type"] != "private":
+                raise ApiError(400, "Bad Request: menu button can be set only in private chats")
+            key = str(chat_id)
+        self.state.menu_buttons[key] = button
+        return True
+
+    async def _m_getchatmenubutton(self, params: dict) -> dict:
+        key = "default" if params.get("chat_id") is None else str(int(params["chat_id"]))
+        return self.state.menu_buttons.get(key) or {"type": "commands"}
 
     # ----------------------------------------------------------------- control side
 
@@ -866,6 +902,9 @@ class FakeTelegram:
     async def _c_commands(self, body: dict) -> dict:
         return self.state.commands
 
+    async def _c_menu_buttons(self, body: dict) -> dict:
+        return self.state.menu_buttons
+
     async def _c_counters(self, body: dict) -> dict:
         return dict(self.state.counters)
 
@@ -986,11 +1025,23 @@ def _formatted(params: dict, key: str, limit: int, *, required: bool = True) -> 
     return text, entities
 
 
-def _check_markup(markup: Any) -> dict:
+def _check_web_app(web_app: Any) -> None:
+    """Telegram opens Web Apps over HTTPS only."""
+    url = web_app.get("url", "") if isinstance(web_app, dict) else ""
+    if not url.startswith("https://"):
+        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID (a Web App needs an https URL)")
+
+
+def _check_markup(markup: Any, chat: dict | None = None) -> dict:
     if isinstance(markup, str):
         markup = json.loads(markup)
     for row in markup.get("inline_keyboard", []):
         for button in row:
+            if "web_app" in button:
+                # Telegram refuses web_app buttons outside private chats.
+                if chat is not None and chat.get("type") != "private":
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                _check_web_app(button["web_app"])
             data = button.get("callback_data")
             if data is not None and not (1 <= len(data.encode()) <= MAX_CALLBACK_DATA):
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")

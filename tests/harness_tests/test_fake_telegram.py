@@ -9,7 +9,7 @@ import time
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -83,6 +83,9 @@ async def test_edits_and_not_modified(api, tg):
         await api.edit_message_text("two", chat_id, message.message_id)
     with pytest.raises(BadRequest, match="not found"):
         await api.edit_message_text("x", chat_id, 12345)
+    # Taking away buttons a message no longer has changes nothing either, as on Telegram.
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await api.edit_message_reply_markup(chat_id, message.message_id, reply_markup=None)
     assert await api.delete_message(chat_id, message.message_id)
     kinds = [event["kind"] for event in await tg.events(chat_id)]
     assert kinds == ["message", "edit", "delete"]
@@ -235,3 +238,30 @@ async def test_documents_photos_actions_and_webhooks(api, tg):
         await api.get_updates(timeout=0)
     assert await api.delete_webhook()
     assert await api.get_updates(timeout=0) == ()
+
+
+async def test_menu_buttons_and_web_app_buttons_as_telegram_allows_them(api, tg):
+    chat_id = await known_user(tg)
+    app = WebAppInfo("https://bot.example.org/app")
+    opener = InlineKeyboardMarkup([[InlineKeyboardButton("Open", web_app=app)]])
+    sent = await api.send_message(chat_id, "x", reply_markup=opener)
+    assert sent.reply_markup.inline_keyboard[0][0].web_app.url == app.url
+    recorded = (await tg.bot_messages(chat_id))[-1]
+    assert recorded.buttons == [{"text": "Open", "web_app": {"url": app.url}}]
+    plain_http = InlineKeyboardButton("Open", web_app=WebAppInfo("http://bot.example.org/app"))
+    with pytest.raises(BadRequest, match="Button_url_invalid"):
+        await api.send_message(chat_id, "x", reply_markup=InlineKeyboardMarkup([[plain_http]]))
+    person, group = tg.user("Gus"), tg.group()
+    await person.send("hello", chat=group)
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await api.send_message(group["id"], "x", reply_markup=opener)
+
+    assert await api.set_chat_menu_button(chat_id, MenuButtonWebApp("Timetable", app))
+    assert (await api.get_chat_menu_button(chat_id)).text == "Timetable"
+    assert (await tg.menu_buttons())[str(chat_id)]["web_app"] == {"url": app.url}
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await api.set_chat_menu_button(999, MenuButtonWebApp("Timetable", app))
+    with pytest.raises(BadRequest, match="Button_url_invalid"):
+        await api.set_chat_menu_button(
+            chat_id, MenuButtonWebApp("Timetable", WebAppInfo("http://x.org/app"))
+        )

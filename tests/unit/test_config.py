@@ -151,3 +151,40 @@ def test_a_bad_webhook_secret_is_never_echoed(monkeypatch, tmp_path):
     with pytest.raises(ConfigError) as error:
         load(monkeypatch, tmp_path, WEBHOOK_SECRET="top secret!")
     assert "top secret" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://bot.example.org", "https://bot.example.org"),
+        ("https://bot.example.org/therapy/", "https://bot.example.org/therapy"),
+        ("http://localhost:8080", "http://localhost:8080"),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+    ],
+)
+def test_public_base_url_https_or_local_http(monkeypatch, tmp_path, value, expected):
+    settings = load(monkeypatch, tmp_path, WEB_PORT="", PUBLIC_BASE_URL=value)
+    assert settings.public_base_url == expected
+    assert settings.serves_web, "public pages need the web server"
+
+
+def test_no_public_base_url_by_default(monkeypatch, tmp_path):
+    settings = load(monkeypatch, tmp_path, PUBLIC_BASE_URL="")
+    assert settings.public_base_url is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://example.org", "PUBLIC_BASE_URL: 'http://example.org' is not an https URL"),
+        ("bot.example.org", "PUBLIC_BASE_URL: 'bot.example.org' is not an https URL"),
+        ("ftp://bot.example.org", "PUBLIC_BASE_URL: 'ftp://bot.example.org' is not an https"),
+        ("https://bot.example.org/?a=1", "PUBLIC_BASE_URL: 'https://bot.example.org/?a=1': give"),
+        ("https://bot.example.org/#top", "PUBLIC_BASE_URL: 'https://bot.example.org/#top': give"),
+    ],
+)
+def test_a_bad_public_base_url_is_refused(monkeypatch, tmp_path, value, expected):
+    with pytest.raises(ConfigError) as error:
+        load(monkeypatch, tmp_path, PUBLIC_BASE_URL=value)
+    assert len(error.value.lines) == 1
+    assert error.value.lines[0].startswith(expected), error.value.lines[0]

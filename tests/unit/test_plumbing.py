@@ -46,3 +46,13 @@ def test_redaction_applies_to_arguments_and_tracebacks(caplog):
     formatted = RedactingFormatter().format(caplog.records[-1])
     assert "registered-secret" not in formatted
     assert REDACTED in formatted
+
+
+def test_redaction_of_calendar_feed_tokens():
+    token = "x0diqFF3GHu6ppns4x_-9hjUHIA11992sF7mIwE1234"
+    assert len(token) == 43
+    line = f"GET /calendar/{token}.ics 200; webcal://bot.example.org/calendar/{token}.ics"
+    assert redact(line) == (
+        f"GET /calendar/{REDACTED}.ics 200; webcal://bot.example.org/calendar/{REDACTED}.ics"
+    )
+    assert redact("/calendar/short.ics") == "/calendar/short.ics"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.i18n import translator
-from bot.services.timezones import likely_timezones, resolve_timezone
+from bot.services.timezones import TimezoneMatch, likely_timezones, resolve_timezone
 from bot.views.timezones import describe_zone, zone_label
 
 EN, DE, RU = translator("en"), translator("de"), translator("ru")
@@ -36,6 +36,46 @@ EN, DE, RU = translator("en"), translator("de"), translator("ru")
 )
 def test_names_that_mean_one_zone(typed, zone):
     assert resolve_timezone(typed).zone == zone
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Bogotá", "America/Bogota"),
+        ("bogota", "America/Bogota"),
+        ("BOGOTÁ", "America/Bogota"),
+        ("Berlín", "Europe/Berlin"),
+        ("Zürich", "Europe/Zurich"),
+        ("Zurich", "Europe/Zurich"),
+        ("zürich", "Europe/Zurich"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("Sao Paulo", "America/Sao_Paulo"),
+        ("sao-paulo", "America/Sao_Paulo"),
+        ("Kraków", "Europe/Warsaw"),
+        ("Köln", "Europe/Berlin"),
+        ("Reykjavík", "Atlantic/Reykjavik"),
+        ("Ciudad de México", "America/Mexico_City"),
+    ],
+)
+def test_accents_and_case_do_not_matter(typed, zone):
+    assert resolve_timezone(typed) == TimezoneMatch(zone=zone)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        # CLDR's names of places in the languages the bot speaks.
+        ("Москва", "Europe/Moscow"),
+        ("москва", "Europe/Moscow"),
+        ("Санкт-Петербург", "Europe/Moscow"),
+        ("Нью-Йорк", "America/New_York"),
+        ("Wien", "Europe/Vienna"),
+        ("Nueva York", "America/New_York"),
+        ("Londres", "Europe/London"),
+    ],
+)
+def test_places_typed_in_the_readers_language(typed, zone):
+    assert resolve_timezone(typed) == TimezoneMatch(zone=zone)
 
 
 def test_a_country_with_several_zones_offers_them():
