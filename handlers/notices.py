@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Booking, Priority
 from bot.services import outbox
-from bot.services.bookings import Promotion
+from bot.services.bookings import CancelResult, Promotion
 from bot.services.classes import Affected, SessionInfo, session_info
+from bot.services.safety import Cleared, Readiness
 
 
 def _about(info: SessionInfo) -> dict[str, str]:
@@ -126,4 +127,100 @@ async def tell_changed(
 async def _booking_id(session: AsyncSession, session_id: int, user_id: int) -> int:
     return await session.scalar(
         select(Booking.id).where(Booking.session_id == session_id, Booking.user_id == user_id)
+    )
+
+
+async def tell_hold_released(
+    session: AsyncSession, released: CancelResult, *, now: dt.datetime
+) -> None:
+    """Tell a client that the place held for their clearance went to the next person."""
+    info = released.info
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=released.booking.user_id,
+                template="hold_released",
+                params=_about(info),
+                dedupe_key=f"hold-released:{released.booking.id}:{now.timestamp()}",
+                kind="hold_released",
+                priority=Priority.URGENT,
+                subjects=(info.trainer.id,),
+            )
+        ],
+        now=now,
+    )
+
+
+async def tell_cleared(session: AsyncSession, cleared: Cleared, *, now: dt.datetime) -> None:
+    """Tell a client that their trainer confirmed each place that waited for clearance."""
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=booking.user_id,
+                template="cleared",
+                params=_about(info),
+                dedupe_key=f"cleared:{booking.id}:{now.timestamp()}",
+                kind="cleared",
+                priority=Priority.URGENT,
+                topic=f"booking:{booking.id}",
+                expires_at=info.session.starts_at,
+                subjects=(info.trainer.id,),
+            )
+            for booking, info in cleared.confirmed
+        ],
+        now=now,
+    )
+
+
+async def tell_trainer_clearance_needed(
+    session: AsyncSession,
+    booking: Booking,
+    info: SessionInfo,
+    client_name: str,
+    *,
+    hold_hours: int,
+    now: dt.datetime,
+) -> None:
+    """The trainer's private heads-up that a client who booked needs an OK first (the
+    client was told before answering that this is how screening works). No answers."""
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=info.trainer.id,
+                template="screening_heads_up",
+                params={**_about(info), "name": client_name, "hours": hold_hours},
+                dedupe_key=f"clearance-needed:{booking.id}:{booking.clearance_held_since.timestamp()}",
+                kind="screening_heads_up",
+                priority=Priority.URGENT,
+                subjects=(booking.user_id,),
+            )
+        ],
+        now=now,
+    )
+
+
+async def tell_trainer_readiness(
+    session: AsyncSession, answered: Readiness, client_name: str, *, now: dt.datetime
+) -> None:
+    """The trainer's private heads-up after a readiness answer that advised against coming;
+    only for a client who lets the trainer see their check-ins (health data: it goes with
+    that permission)."""
+    info = answered.info
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=info.trainer.id,
+                template="readiness_heads_up",
+                params={**_about(info), "name": client_name, "outcome": answered.outcome},
+                dedupe_key=f"readiness-heads-up:{answered.booking.id}:{now.timestamp()}",
+                kind="readiness_heads_up",
+                priority=Priority.URGENT,
+                subjects=(answered.booking.user_id,),
+            )
+        ],
+        now=now,
     )

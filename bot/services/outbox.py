@@ -194,7 +194,7 @@ async def _link_subjects(session: AsyncSession, notices: Sequence[Notice]) -> No
         )
 
 
-HEALTH_KINDS = ("heads_up",)
+HEALTH_KINDS = ("heads_up", "readiness_heads_up", "pain_heads_up")
 
 
 async def forget_subject(

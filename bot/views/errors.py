@@ -127,6 +127,13 @@ MESSAGES: dict[str, str] = {
         "Cancel that one first if you'd rather come to this."
     ),
     "booking_not_found": N_("That booking doesn't exist (any more)."),
+    # ------------------------------------------------ safety (issue 12)
+    "screening_needed": N_(
+        "This class asks a few health questions before the first booking. Press Book in "
+        "/classes to answer them."
+    ),
+    "screening_incomplete": N_("Some health questions are unanswered. Press Book to start again."),
+    "not_pending_clearance": N_("This person's place doesn't wait for clearance (any more)."),
     "booking_already_cancelled": N_("This booking is already cancelled."),
     "session_cancelled_by_trainer": N_("This session was cancelled by the trainer; nothing to do."),
     "session_started_cannot_cancel_booking": N_(
