@@ -173,6 +173,32 @@ def screening_expired(t: Translator) -> str:
     return t._("This health check is no longer open. Press Book in /classes to start again.")
 
 
+def readiness_setting_line(t: Translator, on: bool) -> str:
+    """The readiness check's line in /settings."""
+    if on:
+        return t._("🌤 Readiness check before a class: on (with the reminder 3 h before)")
+    return t._("🌤 Readiness check before a class: off")
+
+
+def health_changed_question(t: Translator) -> str:
+    """/settings → My health changed: what it does, before it does it."""
+    return t._(
+        "🩺 Has your health changed (a new condition, new medicine, an injury, a stay in "
+        "hospital)? Then your health check no longer counts: the questions come again "
+        "before your next booking of a class that asks for them."
+    )
+
+
+def health_changed_done(t: Translator) -> str:
+    """After "My health changed": what happens next, and whom to tell."""
+    # PAR-Q+ (Warburton et al. 2011): answer it again when your health changes.
+    return t._(
+        "🩺 Thank you. Before your next booking of a class that asks for it, the health "
+        "questions come again. Please tell your trainer or therapist what changed, "
+        "especially before your next class."
+    )
+
+
 # --------------------------------------------------------------------- notices
 
 
