@@ -160,6 +160,7 @@ MESSAGES: dict[str, str] = {
     "tip_trainers_only": N_("Only trainers can add tips."),
     "mood_energy_out_of_range": N_("Mood and energy go from 1 to 5."),
     "pain_out_of_range": N_("Pain goes from 0 to 10."),
+    "checkin_not_found": N_("That check-in doesn't exist (any more)."),
     "note_too_long": N_(
         "That note is {length} characters long; the limit is {limit}. Please shorten it and "
         "send it again."
