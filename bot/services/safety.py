@@ -281,6 +281,19 @@ async def set_readiness_check(
     return user
 
 
+async def forget_answers(session: AsyncSession, user_id: int) -> None:
+    """Consent to storage withdrawn: the screening answers and the class-day pain and
+    symptoms go; what stays is what is kept without consent (outcomes and dates)."""
+    await session.execute(
+        update(Screening).where(Screening.user_id == user_id).values(answers=None)
+    )
+    await session.execute(
+        update(Booking)
+        .where(Booking.user_id == user_id)
+        .values(readiness_pain=None, readiness_new=None)
+    )
+
+
 async def screenings_of(session: AsyncSession, user_id: int) -> list[Screening]:
     """The client's screenings, oldest first (for /privacy export)."""
     return list(

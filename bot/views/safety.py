@@ -173,6 +173,16 @@ def screening_expired(t: Translator) -> str:
     return t._("This health check is no longer open. Press Book in /classes to start again.")
 
 
+def privacy_screening_note(t: Translator) -> str:
+    """/privacy: what is kept of the health check and the class-day readiness check."""
+    return t._(
+        "🩺 For classes that ask for it, also your health check before the first class: its "
+        "result and date always, your answers (and the pain you note on a class day) only "
+        "with your consent. Export and deletion include them; none of it is ever shown in a "
+        "group."
+    )
+
+
 def readiness_setting_line(t: Translator, on: bool) -> str:
     """The readiness check's line in /settings."""
     if on:
