@@ -65,23 +65,33 @@ async def on_screening_button(update: Update, context: BotContext) -> None:
         return
     if len(args) == 2 and args[0] == "go" and args[1].isdigit():
         await _save_draft(context, {"session": int(args[1]), "answers": []})
-        text, keyboard = question(t, 0)
+        text, keyboard = question(t, int(args[1]), 0)
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
-    if len(args) != 3 or args[0] != "a" or not args[1].isdigit() or args[2] not in ("y", "n"):
+    if (
+        len(args) != 4
+        or args[0] != "a"
+        or not args[1].isdigit()
+        or not args[2].isdigit()
+        or args[3] not in ("y", "n")
+    ):
         raise stale_button()
     draft = users.draft_of(context.actor, FLOW)
-    index = int(args[1])
+    session_id, index = int(args[1]), int(args[2])
+    if draft is not None and draft.get("session") != session_id:
+        draft = None  # a screening started since, for another class, is the open one
     if draft is None or index != len(draft.get("answers", [])):
         if draft is not None and index < len(draft.get("answers", [])):
             await answer_query(update, context)  # a double tap on an answered question
             return
-        await edit_or_send(update, context, screening_expired(t))
+        # A pop-up, not an edit: a second tap on the last answer must not overwrite its
+        # reply.
+        await answer_query(update, context, screening_expired(t))
         return
-    draft["answers"] = [*draft["answers"], args[2] == "y"]
+    draft["answers"] = [*draft["answers"], args[3] == "y"]
     if len(draft["answers"]) < len(safety.QUESTIONS):
         await _save_draft(context, draft)
-        text, keyboard = question(t, len(draft["answers"]))
+        text, keyboard = question(t, session_id, len(draft["answers"]))
         await edit_or_send(update, context, text, reply_markup=keyboard)
         return
     await _finish(update, context, draft)

@@ -93,8 +93,8 @@ async def advance(session: AsyncSession, *, to: dt.datetime) -> None:
 async def due(session: AsyncSession, *, since: dt.datetime, now: dt.datetime) -> list[DueReminder]:
     """Reminders that fell due in (since, now] for classes that have not started.
 
-    Only confirmed bookings of scheduled sessions, for clients who chose that offset and
-    have not blocked the bot.
+    Only confirmed bookings (not ones still waiting for clearance) of scheduled sessions,
+    for clients who chose that offset and have not blocked the bot.
     """
     found: list[DueReminder] = []
     trainer = User.__table__.alias("trainer")
@@ -108,6 +108,8 @@ async def due(session: AsyncSession, *, since: dt.datetime, now: dt.datetime) ->
             .join(trainer, trainer.c.id == ClassSeries.trainer_id)
             .where(
                 Booking.state == BookingState.CONFIRMED,
+                # A place held for the trainer's clearance is not one to come to yet.
+                Booking.clearance_held_since.is_(None),
                 ClassSession.state == SessionState.SCHEDULED,
                 ClassSession.starts_at > now,
                 ClassSession.starts_at > since + delta,

@@ -111,8 +111,9 @@ def screening_intro_markup(t: Translator, session_id: int) -> InlineKeyboardMark
     )
 
 
-def question(t: Translator, index: int) -> tuple[str, InlineKeyboardMarkup]:
-    """Question `index` (0-based) with its Yes / No buttons."""
+def question(t: Translator, session_id: int, index: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Question `index` (0-based) of the screening before booking `session_id`, with its
+    Yes / No buttons."""
     key = safety.QUESTIONS[index]
     text = t._(
         "🩺 Question {number} of {total}\n\n{question}",
@@ -122,8 +123,8 @@ def question(t: Translator, index: int) -> tuple[str, InlineKeyboardMarkup]:
     )
     keyboard = grid(
         [
-            button(t.p_("button", "Yes"), pack(SCREENING, "a", index, "y")),
-            button(t.p_("button", "No"), pack(SCREENING, "a", index, "n")),
+            button(t.p_("button", "Yes"), pack(SCREENING, "a", session_id, index, "y")),
+            button(t.p_("button", "No"), pack(SCREENING, "a", session_id, index, "n")),
         ]
     )
     return text, keyboard

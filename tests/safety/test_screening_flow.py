@@ -162,3 +162,31 @@ async def test_my_health_changed_asks_the_screening_again(trainer, client, db, c
     await answer_screening(cara, intro, "nynnnnn")
     assert (await booking_of(db, cara.id, later)).pending_clearance
     assert len(await screenings_of(db, cara.id)) == 2
+
+
+async def test_a_second_tap_or_an_old_question_changes_nothing(trainer, client, db, clock):
+    tess = await trainer()
+    session_id = await screening_class(db, clock, tess.id)
+    knees = await screening_class(db, clock, tess.id, title="Knee class", start_time=dt.time(9))
+    cara = await client("Cara")
+    intro = await press_book(cara, session_id)
+    await cara.press(intro, "Start the questions")
+    first = await cara.expect_edit("Question 1 of 7")
+    # She starts the screening for another class meanwhile: the first one's buttons are old.
+    other = await press_book(cara, knees)
+    await cara.press(other, "Start the questions")
+    await cara.expect_edit("Question 1 of 7")
+    query = await cara.press(first, "No")
+    assert "no longer open" in (await cara.answer(query))["text"]
+    await cara.expect_nothing(within=0.5)
+
+    for index in range(7):
+        await cara.press_data(other, f"sf:a:{knees}:{index}:n")
+        last = await cara.expect_edit()
+    assert "Nothing in your answers stands in the way" in last.text
+    query = await cara.press_data(other, f"sf:a:{knees}:6:n")  # the last answer, tapped again
+    assert "no longer open" in (await cara.answer(query))["text"]
+    await cara.expect_nothing(within=0.5)
+    assert (await booking_of(db, cara.id, knees)).state == BookingState.CONFIRMED
+    assert (await booking_of(db, cara.id, session_id)) is None
+    assert len(await screenings_of(db, cara.id)) == 1
