@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Booking, Priority
+from bot.models import Booking, Priority, User
 from bot.services import outbox
 from bot.services.bookings import CancelResult, Promotion
 from bot.services.classes import Affected, SessionInfo, session_info
@@ -32,10 +32,18 @@ def _about(info: SessionInfo) -> dict[str, str]:
 async def tell_promoted(
     session: AsyncSession, promotions: list[Promotion], *, now: dt.datetime
 ) -> None:
-    """ "You're in!" for each person promoted from the waitlist, with a give-back button."""
+    """ "You're in!" for each person promoted from the waitlist, with a give-back button.
+    A place held for the trainer's clearance says so, and the trainer gets the heads-up."""
     notices = []
     for promotion in promotions:
         info = await session_info(session, promotion.session_id)
+        booking = await session.get(Booking, promotion.booking_id)
+        held = booking is not None and booking.pending_clearance
+        if held:
+            client = await session.get(User, promotion.user_id)
+            await tell_trainer_clearance_needed(
+                session, booking, info, client.first_name, hold_hours=None, now=now
+            )
         notices.append(
             outbox.Notice(
                 chat_id=promotion.user_id,
@@ -44,6 +52,7 @@ async def tell_promoted(
                     **_about(info),
                     "booking": promotion.booking_id,
                     "location": info.session.location,
+                    "held": held,
                 },
                 dedupe_key=f"promoted:{promotion.booking_id}:{now.timestamp()}",
                 kind="promotion",
@@ -180,11 +189,12 @@ async def tell_trainer_clearance_needed(
     info: SessionInfo,
     client_name: str,
     *,
-    hold_hours: int,
+    hold_hours: int | None,
     now: dt.datetime,
 ) -> None:
-    """The trainer's private heads-up that a client who booked needs an OK first (the
-    client was told before answering that this is how screening works). No answers."""
+    """The trainer's private heads-up that a client who booked (or got a place from the
+    waitlist: `hold_hours` None) needs an OK first; the client was told before answering
+    that this is how screening works. It names no answer."""
     await outbox.enqueue(
         session,
         [
@@ -192,6 +202,7 @@ async def tell_trainer_clearance_needed(
                 chat_id=info.trainer.id,
                 template="screening_heads_up",
                 params={**_about(info), "name": client_name, "hours": hold_hours},
+                # (hours None: the template says the place is held until they clear it)
                 dedupe_key=f"clearance-needed:{booking.id}:{booking.clearance_held_since.timestamp()}",
                 kind="screening_heads_up",
                 priority=Priority.URGENT,

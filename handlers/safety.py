@@ -122,7 +122,10 @@ async def _finish(update: Update, context: BotContext, draft: dict) -> None:
     await answer_query(update, context)
     if any(answers.values()):
         text = clearance_needed(
-            t, hold_hours=settings.clearance_hold_hours, trainer=result.info.trainer.first_name
+            t,
+            hold_hours=settings.clearance_hold_hours,
+            trainer=result.info.trainer.first_name,
+            held=result.status == "pending_clearance",
         )
         if result.status != "pending_clearance":
             text += "\n\n" + booking_note(context, result)

@@ -139,21 +139,33 @@ def all_clear(t: Translator) -> str:
     )
 
 
-def clearance_needed(t: Translator, *, hold_hours: int, trainer: str) -> str:
-    """After a Yes: kind, what to do, what to bring, and that the trainer will confirm."""
+def clearance_needed(t: Translator, *, hold_hours: int, trainer: str, held: bool) -> str:
+    """After a Yes: kind, what to do, what to bring, and that the trainer will confirm (a
+    place `held` now, or one from the waitlist later)."""
     # PAR-Q+ (Warburton et al. 2011) and ACSM (Riebe et al. 2015): with a Yes, medical
     # clearance (from a doctor or a qualified professional) before starting.
-    return t._(
+    head = t._(
         "💛 Thank you for answering honestly. Because of your answer, the practice asks for an "
         "OK from your doctor or therapist before your first class. That is a normal step, "
         "not a judgement.\n\n"
         "What to do: ask your doctor or therapist whether this class is right for you, and "
-        "bring their OK (a note or a letter) to your trainer, or tell {trainer} about it.\n\n"
-        "Your place is held for {hours} hours. {trainer} has a private note and will confirm "
-        "your place once they have the OK; I'll tell you.",
-        hours=hold_hours,
+        "bring their OK (a note or a letter) to your trainer, or tell {trainer} about it.",
         trainer=escape(trainer),
     )
+    if held:
+        rest = t._(
+            "Your place is held for {hours} hours. {trainer} has a private note and will "
+            "confirm your place once they have the OK; I'll tell you.",
+            hours=hold_hours,
+            trainer=escape(trainer),
+        )
+    else:
+        rest = t._(
+            "When a place is yours, it waits for {trainer} to confirm it once they have the "
+            "OK; I'll tell you.",
+            trainer=escape(trainer),
+        )
+    return f"{head}\n\n{rest}"
 
 
 def pending_line(t: Translator) -> str:
@@ -217,17 +229,31 @@ def health_changed_done(t: Translator) -> str:
 def screening_heads_up(reader: Reader, params: dict[str, Any]) -> Rendered:
     """A trainer's private note: a client booked and needs an OK first. Names no answer.
 
-    params: name (the client's first name), title, starts_at (ISO), hours (the hold).
+    params: name (the client's first name), title, starts_at (ISO), hours (the hold; None
+    for a place from the waitlist).
     """
     t = reader.t
+    values = {
+        "name": escape(params["name"]),
+        "title": escape(params["title"]),
+        "when": short_when(t, when(params, "starts_at"), reader.timezone),
+    }
+    if params.get("hours") is None:  # a place from the waitlist
+        return rendered(
+            t._(
+                "🩺 {name} got a place in <b>{title}</b> on {when} from the waitlist. Their "
+                "health check asks for an OK from their doctor or therapist first, so the "
+                "place is held until you clear them. Once you have the OK, mark them cleared "
+                "in the roster (/myclasses).",
+                **values,
+            )
+        )
     return rendered(
         t._(
             "🩺 {name} booked <b>{title}</b> on {when}. Their health check asks for an OK "
             "from their doctor or therapist first, so the place is held for {hours} hours. "
             "Once you have the OK, mark them cleared in the roster (/myclasses).",
-            name=escape(params["name"]),
-            title=escape(params["title"]),
-            when=short_when(t, when(params, "starts_at"), reader.timezone),
+            **values,
             hours=params["hours"],
         )
     )

@@ -190,3 +190,23 @@ async def test_a_second_tap_or_an_old_question_changes_nothing(trainer, client, 
     assert (await booking_of(db, cara.id, knees)).state == BookingState.CONFIRMED
     assert (await booking_of(db, cara.id, session_id)) is None
     assert len(await screenings_of(db, cara.id)) == 1
+
+
+async def test_a_place_from_the_waitlist_waits_for_clearance_too(trainer, client, db, clock):
+    tess = await trainer()
+    session_id = await screening_class(db, clock, tess.id, capacity=1)
+    ann, cara = await client("Ann"), await client("Cara")
+    await answer_screening(ann, await press_book(ann, session_id), NO_TO_ALL)
+    done = await answer_screening(cara, await press_book(cara, session_id), "ynnnnnn")
+    assert "When a place is yours, it waits for Tess to confirm it" in done.text
+    assert "you're #1 on the waitlist" in done.text
+    await tess.expect_nothing(within=1.0)  # nobody holds a place yet
+
+    await ann.send("/mybookings")
+    await ann.press(await ann.expect("Your upcoming classes"), "Cancel Mon 30 Nov · 17:00")
+    await ann.press(await ann.expect("Cancel your place"), "Yes, cancel my place")
+    await ann.expect_edit("Cancelled.")
+    promoted = await cara.expect("You're in!", timeout=10)
+    assert "Your place is held until your trainer confirms it" in promoted.text
+    await tess.expect("Cara got a place in Back care on Mon 30 Nov · 18:00 from the waitlist")
+    assert (await booking_of(db, cara.id, session_id)).pending_clearance
