@@ -651,11 +651,13 @@ async def check_in(
     session: AsyncSession, user_id: int, booking_id: int, *, now: dt.datetime
 ) -> SessionInfo:
     """The client's "I'm here": marks them attended, from 15 minutes before the start until
-    the end of the session."""
+    the end of the session (not while the place waits for the trainer's clearance)."""
     booking = await own_booking(session, user_id, booking_id)
     info = await session_info(session, booking.session_id)
     if booking.state != BookingState.CONFIRMED or info.session.state != SessionState.SCHEDULED:
         raise InvalidInput("no_place_to_check_in")
+    if booking.pending_clearance:
+        raise InvalidInput("check_in_waits_for_clearance")
     if now < info.session.starts_at - CHECK_IN_BEFORE:
         raise InvalidInput("check_in_too_early")
     if now > info.session.ends_at:

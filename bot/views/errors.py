@@ -134,6 +134,10 @@ MESSAGES: dict[str, str] = {
     ),
     "screening_incomplete": N_("Some health questions are unanswered. Press Book to start again."),
     "not_pending_clearance": N_("This person's place doesn't wait for clearance (any more)."),
+    "check_in_waits_for_clearance": N_(
+        "Your place still waits for your trainer's OK after the health check: please talk to "
+        "them when you arrive."
+    ),
     "booking_already_cancelled": N_("This booking is already cancelled."),
     "session_cancelled_by_trainer": N_("This session was cancelled by the trainer; nothing to do."),
     "session_started_cannot_cancel_booking": N_(

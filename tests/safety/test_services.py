@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Booking, BookingState, ClassSession, Role
 from bot.services import bookings, safety
-from bot.services.errors import NotAllowed
+from bot.services.errors import InvalidInput, NotAllowed
 from tests.services.test_classes import NOW, book, new_series, person, sessions_of
 
 HOLD = dt.timedelta(hours=48)
@@ -128,3 +128,10 @@ async def test_clearing_confirms_the_place_and_only_the_classes_trainer_may(db):
 )
 def test_readiness_outcomes(pain, new, outcome):
     assert safety.readiness_outcome(pain, new) == outcome
+
+
+async def test_a_held_place_cannot_check_itself_in(db):
+    _, first, held, _ = await held_place(db)
+    async with db.transaction() as session:
+        with pytest.raises(InvalidInput, match="check_in_waits_for_clearance"):
+            await bookings.check_in(session, held.user_id, held.id, now=first.starts_at)
