@@ -259,8 +259,14 @@ async def answer_readiness(
         outcome=outcome,
         booking=booking,
         info=info,
-        tell_trainer=outcome != "ok" and user.trainer_sees_checkins,
+        tell_trainer=outcome != "ok" and trainer_may_see(user),
     )
+
+
+def trainer_may_see(user: User) -> bool:
+    """True when the client lets their trainer see their check-ins (and still agrees to
+    storing them): only then does the trainer learn of a readiness answer."""
+    return user.wellbeing_consent and user.trainer_sees_checkins
 
 
 def excused(booking: Booking) -> bool:
