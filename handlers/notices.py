@@ -227,7 +227,8 @@ async def tell_trainer_readiness(
                 chat_id=info.trainer.id,
                 template="readiness_heads_up",
                 params={**_about(info), "name": client_name, "outcome": answered.outcome},
-                dedupe_key=f"readiness-heads-up:{answered.booking.id}:{now.timestamp()}",
+                # Once per booking and outcome: answering again tells nothing new.
+                dedupe_key=f"readiness-heads-up:{answered.booking.id}:{answered.outcome}",
                 kind="readiness_heads_up",
                 priority=Priority.URGENT,
                 subjects=(answered.booking.user_id,),
