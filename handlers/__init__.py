@@ -20,6 +20,7 @@ from handlers import (
     newclass,
     onboarding,
     privacy,
+    safety,
     schedule,
     settings,
     staff,
@@ -38,6 +39,7 @@ def register_handlers(application: Application) -> None:
     staff.register(application)
     broadcasts.register(application)
     classes.register(application)
+    safety.register(application)
     newclass.register(application)
     myclasses.register(application)
     schedule.register(application)
