@@ -197,3 +197,19 @@ async def test_someone_who_never_started_the_bot_is_asked_to(web, people, clock)
     assert answer.status_code == 403
     assert "Send /start in the bot's private chat" in answer.text.replace("&#39;", "'")
     assert "miniapp" not in answer.cookies
+
+
+async def test_a_class_that_screens_sends_the_client_to_the_chat_first(web, db, people, clock):
+    from bot.models import ClassSeries
+
+    async with db.transaction() as session:
+        (await session.get(ClassSeries, people["series"])).requires_screening = True
+    csrf = await sign_in(web, clock, people["cara"])
+    before = await snapshot(db)
+    answer = await web.post(
+        f"/app/classes/{people['session']}/book", data={"csrf": csrf}, headers=SITE
+    )
+    assert answer.status_code == 400
+    assert "asks a few health questions before the first booking" in answer.text
+    assert "/classes" in answer.text
+    assert await snapshot(db) == before

@@ -24,7 +24,7 @@ from bot.i18n import N_, Translator
 from bot.models import Attendance, BookingState, Role, SessionState
 from bot.services import bookings, classes, progress, signin, users
 from bot.services.classes import SessionInfo
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.views.classes import series_when
 from bot.views.errors import error_text
 from bot.views.formatting import duration, local, long_when, percent
@@ -45,6 +45,7 @@ NOTES = {
     "booked": N_("✅ Booked! See you there."),
     "waitlisted": N_("⏳ The class is full, so you're on the waitlist. You'll hear in the chat."),
     "already": N_("Nothing changed: you already have that place."),
+    "held": N_("Your place is held until your trainer confirms it (OK needed)."),
     "cancelled": N_("Cancelled. Thanks for letting us know: your place goes to someone else."),
     "left": N_("Done: you're off the waitlist."),
     "late": N_("Cancelled; it was recorded as a late cancel."),
@@ -111,7 +112,7 @@ def signed_in(role: Role = Role.CLIENT) -> Callable[[View], Page]:
                 return _refused(request, viewer, error_text(t, problem))
             except NotFound as problem:
                 return _refused(request, viewer, error_text(t, problem), status=404)
-            except InvalidInput as problem:
+            except DomainError as problem:  # InvalidInput, a screening the chat asks, …
                 return _refused(request, viewer, error_text(t, problem), status=400)
 
         return guarded
@@ -565,9 +566,25 @@ async def client_session(request: Request, viewer: Viewer) -> Response:
 async def book(request: Request, viewer: Viewer) -> Response:
     """POST /app/classes/{id}/book: a place, or a waitlist place, as Book does in the chat."""
     session_id = _number(request.path_params["session_id"])
-    async with context_of(request).deps.db.transaction() as session:
-        result = await bookings.book(session, viewer.user, session_id, now=_now(request))
-    note = {"confirmed": "booked", "waitlisted": "waitlisted"}.get(result.status, "already")
+    now = _now(request)
+    deps = context_of(request).deps
+    # A class that screens first raises ScreeningNeeded: its questions are asked in the chat.
+    async with deps.db.transaction() as session:
+        result = await bookings.book(session, viewer.user, session_id, now=now)
+        if result.status == "pending_clearance":
+            await notices.tell_trainer_clearance_needed(
+                session,
+                result.booking,
+                result.info,
+                viewer.user.first_name,
+                hold_hours=deps.settings.clearance_hold_hours,
+                now=now,
+            )
+    note = {
+        "confirmed": "booked",
+        "waitlisted": "waitlisted",
+        "pending_clearance": "held",
+    }.get(result.status, "already")
     return _back(f"/app/classes/{session_id}", note=note)
 
 
