@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     reminder_tick_seconds: float = Field(default=10.0, gt=0, le=300)
     # How often tips that fell due are looked for.
     tip_tick_seconds: float = Field(default=300.0, gt=0, le=3600)
+    # How long a place is held for a client whose screening asks for a doctor's OK before
+    # it goes back to the waitlist (issue 12).
+    clearance_hold_hours: int = Field(default=48, ge=1, le=14 * 24)
 
     # Running as a service (see bot/runtime.py and README "Running as a service").
     bot_mode: Literal["polling", "webhook"] = "polling"

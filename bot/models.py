@@ -22,6 +22,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -152,6 +153,8 @@ class User(Base):
     # Milestones may be announced in the class's group only if the client says so.
     share_milestones: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     buddy_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The one-tap readiness check that comes with the 3 h mark before a class that screens.
+    readiness_check: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -320,6 +323,9 @@ class ClassSeries(Base):
     late_cancel_minutes: Mapped[int] = mapped_column(Integer, default=120)
     # No automatic promotion from the waitlist closer than this to the start.
     promotion_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Clients answer the pre-participation screening before their first booking (issue 12).
+    # On by default for classes made in /newclass; classes older than it: off.
+    requires_screening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Sessions exist as rows up to this local date (a rolling horizon).
     generated_until: Mapped[dt.date | None] = mapped_column(Date)
     ended_at: Mapped[dt.datetime | None]
@@ -422,8 +428,51 @@ class Booking(Base):
     late_cancel: Mapped[bool] = mapped_column(Boolean, default=False)
     attendance: Mapped[Attendance | None] = mapped_column(_string_enum(Attendance))
     attendance_marked_at: Mapped[dt.datetime | None]
+    # Set while the place is held for the trainer's clearance after a screening: the booking
+    # is CONFIRMED and counts against capacity, but is "pending clearance" since then. The
+    # place is released CLEARANCE_HOLD_HOURS later, or at the start, if not cleared by then.
+    clearance_held_since: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # The readiness check of the class day: its outcome ("ok", "rest", "stop") is kept; the
+    # pain (0-10) and what was new ("chest", "breath", …) only with the client's consent.
+    readiness_flag: Mapped[str | None] = mapped_column(String(8))
+    readiness_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    readiness_new: Mapped[str | None] = mapped_column(String(16))
+    readiness_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+    @property
+    def pending_clearance(self) -> bool:
+        """True while the place waits for the trainer's clearance."""
+        return self.state == BookingState.CONFIRMED and self.clearance_held_since is not None
+
+
+class ScreeningOutcome(enum.StrEnum):
+    """What a pre-participation screening found: go ahead, or ask a doctor first."""
+
+    CLEAR = "clear"
+    CLEARANCE = "clearance"  # a Yes: an OK from a doctor or therapist first
+
+
+class Screening(Base):
+    """A client's pre-participation screening (PAR-Q+ / ACSM, see bot/services/safety.py).
+
+    The outcome and its date are always kept; the answers are health data, kept only with the
+    client's consent to storage. Valid for 12 months, or until the client says their health
+    changed (`superseded_at`). A trainer's "cleared" is recorded on it.
+    """
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[dt.datetime]
+    outcome: Mapped[ScreeningOutcome] = mapped_column(_string_enum(ScreeningOutcome))
+    # {"heart": false, …} in question order; None without consent to storage.
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    cleared_at: Mapped[dt.datetime | None]
+    cleared_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    superseded_at: Mapped[dt.datetime | None]
 
 
 class JobMark(Base):
@@ -555,6 +604,12 @@ class CheckIn(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # What asked for it: "weekly", "class" (after a session) or "self" (/checkin).
     prompt: Mapped[str] = mapped_column(String(16))
+    # The pain-monitoring model (Silbernagel et al. 2007), after a class: the pain the
+    # exercise caused (0-10), and the next morning the pain then and whether pain and
+    # stiffness were worse than usual.
+    exercise_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    morning_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    morning_worse: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

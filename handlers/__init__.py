@@ -21,6 +21,7 @@ from handlers import (
     newclass,
     onboarding,
     privacy,
+    safety,
     schedule,
     settings,
     staff,
@@ -39,6 +40,7 @@ def register_handlers(application: Application) -> None:
     staff.register(application)
     broadcasts.register(application)
     classes.register(application)
+    safety.register(application)
     newclass.register(application)
     myclasses.register(application)
     schedule.register(application)

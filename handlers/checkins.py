@@ -20,7 +20,14 @@ from bot.models import Priority
 from bot.services import checkins, outbox, progress, users
 from bot.services.errors import InvalidInput
 from bot.views.callbacks import pack, pattern, stale_button, unpack
-from bot.views.checkins import CHECKIN, saved_reply
+from bot.views.checkins import (
+    CHECKIN,
+    class_load_line,
+    exercise_pain_question,
+    morning_reply,
+    morning_worse_question,
+    saved_reply,
+)
 from bot.views.errors import error_text
 from bot.views.formatting import day_label
 from bot.views.keyboards import button, column, grid
@@ -115,7 +122,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         )
         return
     draft = _draft(context)
-    if action not in ("m", "e", "p", "skip") or "prompt" not in draft:
+    if action in ("mp", "mw"):
+        await _morning(update, context, args[1:])
+        return
+    if action not in ("m", "e", "p", "xp", "skip") or "prompt" not in draft:
         await edit_or_send(update, context, t._(EXPIRED))
         return
     if action == "skip":
@@ -144,8 +154,22 @@ async def on_button(update: Update, context: BotContext) -> None:
             ),
             reply_markup=_scale("p", range(0, 11), per_row=6),
         )
-    elif action == "p" and 0 <= value <= 10 and "energy" in draft:
+    elif action == "p" and 0 <= value <= 10 and "energy" in draft and draft["prompt"] == "class":
         draft["pain"] = value
+        await _keep(context, draft, None)
+        await edit_or_send(
+            update,
+            context,
+            exercise_pain_question(t),
+            reply_markup=_scale("xp", range(0, 11), per_row=6),
+        )
+    elif action in ("p", "xp") and 0 <= value <= 10 and "energy" in draft:
+        if action == "xp":
+            if "pain" not in draft:
+                raise stale_button()
+            draft["exercise_pain"] = value
+        else:
+            draft["pain"] = value
         await _keep(context, draft, f"{AWAITING}:note")
         await edit_or_send(
             update,
@@ -196,12 +220,39 @@ async def _finish(update: Update, context: BotContext, draft: dict, note: str | 
             note=note,
             prompt=draft["prompt"],
             now=now,
+            exercise_pain=draft.get("exercise_pain"),
         )
         await users.await_input(session, actor.id, None, now=now)
         users.set_draft(actor, AWAITING, None)
         await heads_up(session, actor.first_name, saved, now=now)
     await answer_query(update, context)
     await respond(update, context, saved_reply(context.t, saved))
+
+
+async def _morning(update: Update, context: BotContext, args: list[str]) -> None:
+    """The next morning after a class check-in: the pain now, then worse or settled."""
+    t = context.t
+    if len(args) < 2 or not args[0].isdigit() or not args[1].isdigit() or int(args[1]) > 10:
+        raise stale_button()
+    checkin_id, pain = int(args[0]), int(args[1])
+    if len(args) == 2:
+        text, keyboard = morning_worse_question(t, checkin_id, pain)
+        await edit_or_send(update, context, text, reply_markup=keyboard)
+        return
+    if len(args) != 3 or args[2] not in ("y", "n"):
+        raise stale_button()
+    async with context.deps.db.transaction() as session:
+        actor = await users.require_user(session, context.actor.id)
+        checkin = await checkins.record_morning(
+            session,
+            actor,
+            checkin_id,
+            pain=pain,
+            worse=args[2] == "y",
+            now=context.deps.clock.now(),
+        )
+        reply = morning_reply(t, checkin)
+    await edit_or_send(update, context, reply)
 
 
 async def heads_up(
@@ -290,6 +341,8 @@ async def show_clients(update: Update, context: BotContext) -> None:
             pain=latest.pain,
             pain_trend=view.pain_trend,
         )
+        if view.last_class is not None:
+            line += "\n   🏋️ " + class_load_line(t, view.last_class)
         if latest.note:
             # Translators: the client's note, quoted as your language quotes.
             line += "\n   " + t._("“{note}”", note=escape(latest.note[:120]))

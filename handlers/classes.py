@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.models import BookingState, SessionState
-from bot.services import bookings, classes
+from bot.services import bookings, classes, safety
 from bot.views.bookings import BOOKING
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.classes import (
@@ -24,6 +24,7 @@ from bot.views.classes import (
 )
 from bot.views.formatting import duration, short_when, zone_of
 from bot.views.keyboards import button, column
+from bot.views.safety import pending_line
 from handlers import notices
 from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
@@ -119,7 +120,10 @@ async def _detail(
         if note:
             lines.append(note)
     rows = []
-    if mine is not None and mine.booking.state == BookingState.CONFIRMED:
+    if mine is not None and mine.booking.pending_clearance:
+        lines.append("\n" + pending_line(t))
+        rows.append(button(t.p_("button", "Cancel my place"), pack(BOOKING, "x", mine.booking.id)))
+    elif mine is not None and mine.booking.state == BookingState.CONFIRMED:
         lines.append("\n" + t._("✅ <b>You're booked.</b>"))
         if bookings.can_check_in(info, now):
             rows.append(
@@ -161,25 +165,49 @@ async def on_list_button(update: Update, context: BotContext) -> None:
         raise stale_button()
 
 
-async def _book(update: Update, context: BotContext, session_id: int) -> None:
-    t, now, zone = context.t, context.deps.clock.now(), _zone(context)
-    async with context.deps.db.transaction() as session:
-        result = await bookings.book(session, context.actor, session_id, now=now)
-        text, keyboard = await _detail(context, session_id, session)
+def booking_note(context: BotContext, result: bookings.BookingResult) -> str:
+    """What a Book press did, in a sentence: booked, held for clearance, waitlisted, or
+    nothing new."""
+    t = context.t
     if result.status == "confirmed":
-        when = short_when(t, result.info.session.starts_at, zone)
-        note = t._("✅ Booked! See you on {when}.", when=when)
-    elif result.status == "waitlisted":
-        note = t._(
+        when = short_when(t, result.info.session.starts_at, _zone(context))
+        return t._("✅ Booked! See you on {when}.", when=when)
+    if result.status == "pending_clearance":
+        return pending_line(t)
+    if result.status == "waitlisted":
+        return t._(
             "⏳ The class is full, so you're #{position} on the waitlist. I'll tell you as soon "
             "as a place opens up.",
             position=result.position,
         )
-    elif result.status == "already_confirmed":
-        note = t._("You're already booked for this class.")
-    else:
-        note = t._("You're already on the waitlist (#{position}).", position=result.position)
-    await answer_query(update, context, note)
+    if result.status == "already_confirmed":
+        return t._("You're already booked for this class.")
+    return t._("You're already on the waitlist (#{position}).", position=result.position)
+
+
+async def _book(update: Update, context: BotContext, session_id: int) -> None:
+    now = context.deps.clock.now()
+    try:
+        async with context.deps.db.transaction() as session:
+            result = await bookings.book(session, context.actor, session_id, now=now)
+            if result.status == "pending_clearance":
+                await notices.tell_trainer_clearance_needed(
+                    session,
+                    result.booking,
+                    result.info,
+                    context.actor.first_name,
+                    hold_hours=context.deps.settings.clearance_hold_hours,
+                    now=now,
+                )
+            text, keyboard = await _detail(context, session_id, session)
+    except safety.ScreeningNeeded:
+        from handlers.safety import offer_screening
+
+        await offer_screening(update, context, session_id)
+        return
+    # A held place is said in the view (the pop-up cannot show its emphasis).
+    held = result.status == "pending_clearance"
+    await answer_query(update, context, None if held else booking_note(context, result))
     await edit_or_send(update, context, text, reply_markup=keyboard)
 
 
@@ -210,7 +238,9 @@ async def _my_bookings(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                     location=escape(item.info.session.location),
                 )
             )
-            if bookings.can_check_in(item.info, now):
+            if item.booking.pending_clearance:
+                lines.append("   " + pending_line(t))
+            elif bookings.can_check_in(item.info, now):
                 label = t.p_("button", "✋ I'm here: {title}", title=item.info.series.title)
                 rows.append(button(label[:60], pack(BOOKING, "here", booking_id)))
             label = t.p_("button", "Cancel {when}", when=when)

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.models import Attendance, BookingState, Role, SessionState
-from bot.services import bookings, buddies, classes, outbox, progress, users
+from bot.services import bookings, buddies, classes, outbox, progress, safety, users
 from bot.services.errors import InvalidInput
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.classes import (
@@ -34,6 +34,7 @@ from bot.views.formatting import (
     zone_of,
 )
 from bot.views.keyboards import button, column, grid
+from bot.views.safety import screening_line
 from handlers import conversation, notices
 from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
@@ -117,6 +118,10 @@ async def _session_view(context: BotContext, session_id: int) -> tuple[str, Inli
         lines.append(t._("Nobody has booked yet."))
     rows = []
     upcoming = info.session.state == SessionState.SCHEDULED and info.session.starts_at > now
+    for entry in entries:
+        if entry.booking.pending_clearance and upcoming:
+            label = t.p_("button", "🩺 Cleared: {name}", name=entry.user.first_name)
+            rows.append(button(label[:60], pack(PREFIX, "clr", entry.booking.id)))
     markable = (
         info.session.state == SessionState.SCHEDULED
         and info.session.starts_at - bookings.CHECK_IN_BEFORE
@@ -211,6 +216,7 @@ async def _series_view(context: BotContext, series_id: int) -> tuple[str, Inline
             lines.append(client_record_line(t, name, came, counted, late))
     else:
         lines.append(t._("No attendance marked yet."))
+    lines.append(screening_line(t, series.requires_screening))
     if pairs:
         # Translators: how buddy pairs of this class went: {pairs} is e.g. "3 pairs";
         # {connected} of the {n} answers to "Did you two connect?" said yes.
@@ -223,6 +229,12 @@ async def _series_view(context: BotContext, series_id: int) -> tuple[str, Inline
         )
         lines.append(f"\n{buddies_line}")
     return "\n".join(lines), column(
+        button(
+            t.p_("button", "🩺 Health check off")
+            if series.requires_screening
+            else t.p_("button", "🩺 Health check on"),
+            pack(PREFIX, "scr", series_id),
+        ),
         button(t.p_("button", "⏹ End this series"), pack(PREFIX, "end", series_id)),
         button(t.p_("button", "« My classes"), pack(PREFIX, "home", 0)),
     )
@@ -254,6 +266,36 @@ async def on_button(update: Update, context: BotContext) -> None:
             )
             await after_attendance(session, marked.user_id, info.series.id, now=now)
         text, keyboard = await _attendance_view(context, info.session.id)
+    elif action == "clr":
+        async with context.deps.db.reading() as session:
+            booking, info = await safety.held_booking(session, context.actor, number)
+            client = await users.require_user(session, booking.user_id)
+        text = t._(
+            "Mark {name} as cleared for <b>{title}</b>? Do this once you have the OK from "
+            "their doctor or therapist: their place is then confirmed and they are told.",
+            name=escape(client.full_name),
+            title=escape(info.series.title),
+        )
+        keyboard = column(
+            button(t.p_("button", "Yes, cleared"), pack(PREFIX, "clry", number)),
+            button(t.p_("button", "Not yet"), pack(PREFIX, "s", info.session.id)),
+        )
+    elif action == "clry":
+        async with context.deps.db.transaction() as session:
+            cleared = await safety.clear(session, context.actor, number, now=now)
+            await notices.tell_cleared(session, cleared, now=now)
+        answered = next(info for booking, info in cleared.confirmed if booking.id == number)
+        await answer_query(
+            update, context, t._("✅ {name} is cleared.", name=cleared.user.first_name)
+        )
+        text, keyboard = await _session_view(context, answered.session.id)
+    elif action == "scr":
+        async with context.deps.db.transaction() as session:
+            series = await classes.own_series(session, context.actor, number)
+            await classes.set_requires_screening(
+                session, context.actor, number, not series.requires_screening, now=now
+            )
+        text, keyboard = await _series_view(context, number)
     elif action == "ser":
         text, keyboard = await _series_view(context, number)
     elif action == "end":

@@ -31,6 +31,7 @@ from bot.views.formatting import (
     zone_of,
 )
 from bot.views.keyboards import button, column, grid
+from bot.views.safety import screening_line
 from bot.views.timezones import describe_zone
 from handlers import conversation
 from handlers.guards import command, guard
@@ -234,9 +235,16 @@ def _summary(t: Translator, draft: dict[str, Any]) -> tuple[str, InlineKeyboardM
         t._("⏱ Late cancel: within {duration} of the start", duration=duration(t, late))
         if late
         else t._("⏱ Late cancel: no window"),
+        screening_line(t, draft.get("screening", True)),
     ]
     return "\n".join(lines), column(
         button(t.p_("button", "✅ Confirm"), pack(PREFIX, "summary", "ok")),
+        button(
+            t.p_("button", "🩺 Health check off")
+            if draft.get("screening", True)
+            else t.p_("button", "🩺 Health check on"),
+            pack(PREFIX, "summary", "screen"),
+        ),
         button(t.p_("button", "✏️ Change something"), pack(PREFIX, "summary", "change")),
         button(t.p_("button", "✖️ Cancel"), pack(PREFIX, "summary", "cancel")),
     )
@@ -483,6 +491,12 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
             reply_markup=grid(fields, per_row=2),
         )
         return
+    if value == "screen":
+        draft["screening"] = not draft.get("screening", True)
+        await _save(context, draft, "summary")
+        text, keyboard = _summary(t, draft)
+        await edit_or_send(update, context, text, reply_markup=keyboard)
+        return
     if value != "ok":
         await _ask(update, context, "summary", draft, t._("That button is no longer valid."))
         return
@@ -498,6 +512,7 @@ async def _finish(update: Update, context: BotContext, draft: dict[str, Any], va
         weekdays=tuple(draft.get("weekdays") or ()) if draft["kind"] == "weekly" else (),
         last_date=dt.date.fromisoformat(draft["last"]) if draft.get("last") else None,
         late_cancel_minutes=draft["late"],
+        requires_screening=draft.get("screening", True),
     )
     now = context.deps.clock.now()
     try:

@@ -13,10 +13,11 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Booking, Priority
+from bot.models import Booking, Priority, User
 from bot.services import outbox
-from bot.services.bookings import Promotion
+from bot.services.bookings import CancelResult, Promotion
 from bot.services.classes import Affected, SessionInfo, session_info
+from bot.services.safety import Cleared, Readiness
 
 
 def _about(info: SessionInfo) -> dict[str, str]:
@@ -31,10 +32,18 @@ def _about(info: SessionInfo) -> dict[str, str]:
 async def tell_promoted(
     session: AsyncSession, promotions: list[Promotion], *, now: dt.datetime
 ) -> None:
-    """ "You're in!" for each person promoted from the waitlist, with a give-back button."""
+    """ "You're in!" for each person promoted from the waitlist, with a give-back button.
+    A place held for the trainer's clearance says so, and the trainer gets the heads-up."""
     notices = []
     for promotion in promotions:
         info = await session_info(session, promotion.session_id)
+        booking = await session.get(Booking, promotion.booking_id)
+        held = booking is not None and booking.pending_clearance
+        if held:
+            client = await session.get(User, promotion.user_id)
+            await tell_trainer_clearance_needed(
+                session, booking, info, client.first_name, hold_hours=None, now=now
+            )
         notices.append(
             outbox.Notice(
                 chat_id=promotion.user_id,
@@ -43,6 +52,7 @@ async def tell_promoted(
                     **_about(info),
                     "booking": promotion.booking_id,
                     "location": info.session.location,
+                    "held": held,
                 },
                 dedupe_key=f"promoted:{promotion.booking_id}:{now.timestamp()}",
                 kind="promotion",
@@ -126,4 +136,103 @@ async def tell_changed(
 async def _booking_id(session: AsyncSession, session_id: int, user_id: int) -> int:
     return await session.scalar(
         select(Booking.id).where(Booking.session_id == session_id, Booking.user_id == user_id)
+    )
+
+
+async def tell_hold_released(
+    session: AsyncSession, released: CancelResult, *, now: dt.datetime
+) -> None:
+    """Tell a client that the place held for their clearance went to the next person."""
+    info = released.info
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=released.booking.user_id,
+                template="hold_released",
+                params=_about(info),
+                dedupe_key=f"hold-released:{released.booking.id}:{now.timestamp()}",
+                kind="hold_released",
+                priority=Priority.URGENT,
+                subjects=(info.trainer.id,),
+            )
+        ],
+        now=now,
+    )
+
+
+async def tell_cleared(session: AsyncSession, cleared: Cleared, *, now: dt.datetime) -> None:
+    """Tell a client that their trainer confirmed each place that waited for clearance."""
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=booking.user_id,
+                template="cleared",
+                params=_about(info),
+                dedupe_key=f"cleared:{booking.id}:{now.timestamp()}",
+                kind="cleared",
+                priority=Priority.URGENT,
+                topic=f"booking:{booking.id}",
+                expires_at=info.session.starts_at,
+                subjects=(info.trainer.id,),
+            )
+            for booking, info in cleared.confirmed
+        ],
+        now=now,
+    )
+
+
+async def tell_trainer_clearance_needed(
+    session: AsyncSession,
+    booking: Booking,
+    info: SessionInfo,
+    client_name: str,
+    *,
+    hold_hours: int | None,
+    now: dt.datetime,
+) -> None:
+    """The trainer's private heads-up that a client who booked (or got a place from the
+    waitlist: `hold_hours` None) needs an OK first; the client was told before answering
+    that this is how screening works. It names no answer."""
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=info.trainer.id,
+                template="screening_heads_up",
+                params={**_about(info), "name": client_name, "hours": hold_hours},
+                # (hours None: the template says the place is held until they clear it)
+                dedupe_key=f"clearance-needed:{booking.id}:{booking.clearance_held_since.timestamp()}",
+                kind="screening_heads_up",
+                priority=Priority.URGENT,
+                subjects=(booking.user_id,),
+            )
+        ],
+        now=now,
+    )
+
+
+async def tell_trainer_readiness(
+    session: AsyncSession, answered: Readiness, client_name: str, *, now: dt.datetime
+) -> None:
+    """The trainer's private heads-up after a readiness answer that advised against coming;
+    only for a client who lets the trainer see their check-ins (health data: it goes with
+    that permission)."""
+    info = answered.info
+    await outbox.enqueue(
+        session,
+        [
+            outbox.Notice(
+                chat_id=info.trainer.id,
+                template="readiness_heads_up",
+                params={**_about(info), "name": client_name, "outcome": answered.outcome},
+                # Once per booking and outcome: answering again tells nothing new.
+                dedupe_key=f"readiness-heads-up:{answered.booking.id}:{answered.outcome}",
+                kind="readiness_heads_up",
+                priority=Priority.URGENT,
+                subjects=(answered.booking.user_id,),
+            )
+        ],
+        now=now,
     )

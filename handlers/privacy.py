@@ -11,6 +11,7 @@ from bot.services import tips as tip_service
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, column
 from bot.views.privacy import export_file, export_file_name
+from bot.views.safety import privacy_screening_note
 from bot.views.tips import received_tips
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
@@ -38,6 +39,7 @@ async def show_privacy(update: Update, context: BotContext) -> None:
         "once), or delete your account (everything personal is erased; your past bookings stay "
         "as anonymous counts so class numbers remain true)."
     )
+    text += "\n\n" + privacy_screening_note(t)
     await respond(update, context, text, reply_markup=column(*rows))
 
 

@@ -13,10 +13,11 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import N_, Translator, native_name
 from bot.models import ReminderOffset, User
-from bot.services import reminders, tips, users
+from bot.services import reminders, safety, tips, users
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.formatting import duration
 from bot.views.keyboards import button, column, grid
+from bot.views.safety import health_changed_done, health_changed_question, readiness_setting_line
 from bot.views.timezones import describe_zone
 from handlers import language, timezone
 from handlers.guards import command, guard
@@ -73,6 +74,7 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         news=news_text,
         id=user.id,
     )
+    text += "\n" + readiness_setting_line(t, user.readiness_check)
     return text, column(
         button(t._("🌐 Change language"), pack(language.PREFIX, "pick", language.FROM_SETTINGS)),
         button(t._("🕒 Change time zone"), pack(PREFIX, "tz")),
@@ -81,6 +83,11 @@ def _settings_view(user: User, context: BotContext) -> tuple[str, InlineKeyboard
         button(t._("📝 Check-in choices"), pack(PREFIX, "ci")),
         consent_button,
         news_button,
+        button(
+            t._("🌤 Readiness check off") if user.readiness_check else t._("🌤 Readiness check on"),
+            pack(PREFIX, "ready", "off" if user.readiness_check else "on"),
+        ),
+        button(t._("🩺 My health changed"), pack(PREFIX, "health")),
     )
 
 
@@ -306,7 +313,34 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
             ),
         )
         return
-    if args in (["consent", "on"], ["consent", "off", "yes"]):
+    if args == ["health"]:
+        t = context.t
+        await edit_or_send(
+            update,
+            context,
+            health_changed_question(t),
+            reply_markup=column(
+                button(t._("Yes, ask me again"), pack(PREFIX, "health", "yes")),
+                button(t._("« Back"), pack(PREFIX, "show")),
+            ),
+        )
+        return
+    if args == ["health", "yes"]:
+        async with context.deps.db.transaction() as session:
+            await safety.health_changed(session, context.actor.id, now=now)
+        await edit_or_send(
+            update,
+            context,
+            health_changed_done(context.t),
+            reply_markup=column(button(context.t._("« Back"), pack(PREFIX, "show"))),
+        )
+        return
+    if args in (["ready", "on"], ["ready", "off"]):
+        async with context.deps.db.transaction() as session:
+            context.actor = await safety.set_readiness_check(
+                session, context.actor.id, args == ["ready", "on"], now=now
+            )
+    elif args in (["consent", "on"], ["consent", "off", "yes"]):
         async with context.deps.db.transaction() as session:
             context.actor = await users.record_consent(
                 session, context.actor.id, args == ["consent", "on"], now=now

@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from bot.context import BotContext, Deps
 from bot.models import Priority
-from bot.services import buddies, community, outbox
+from bot.services import buddies, checkins, community, outbox
 from bot.views.buddies import person_params, starter_for
 from bot.views.community import post_params
 
@@ -69,6 +69,17 @@ async def run_community(deps: Deps, bot_username: str) -> int:
                     template="checkin_prompt",
                     params={"kind": prompt.kind, "title": prompt.title},
                     dedupe_key=prompt.key,
+                    kind="checkin_prompt",
+                    priority=Priority.BACKGROUND,
+                )
+            )
+        for person, checkin in await checkins.due_morning_prompts(session, now=now):
+            notices.append(
+                outbox.Notice(
+                    chat_id=person.id,
+                    template="pain_morning",
+                    params={"checkin": checkin.id},
+                    dedupe_key=f"pain-morning:{checkin.id}:{checkin.day.isoformat()}",
                     kind="checkin_prompt",
                     priority=Priority.BACKGROUND,
                 )

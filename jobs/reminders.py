@@ -13,14 +13,16 @@ log = logging.getLogger(__name__)
 
 
 async def queue_due_reminders(deps: Deps) -> int:
-    """One tick: everything due in the window since the last tick, in one transaction."""
+    """One tick: every reminder (and class-day readiness check) due in the window since the
+    last tick, in one transaction."""
     now = deps.clock.now()
     async with deps.db.transaction() as session:
         since, until = await reminders.window(session, now=now)
         due = await reminders.due(session, since=since, now=until)
+        readiness = await reminders.readiness_due(session, since=since, now=until)
         queued = await outbox.enqueue(
             session,
-            [reminders.notice(item) for item in due],
+            [reminders.notice(item) for item in due] + readiness,
             now=now,
         )
         await reminders.advance(session, to=until)

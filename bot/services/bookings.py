@@ -35,7 +35,7 @@ from bot.services.classes import (
     own_session,
     session_info,
 )
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import DomainError, InvalidInput, NotFound
 
 CHECK_IN_BEFORE = dt.timedelta(minutes=15)
 ATTENDANCE_EDITABLE = dt.timedelta(hours=48)
@@ -54,7 +54,9 @@ class Promotion:
 class BookingResult:
     """What a Book press did: confirmed, waitlisted (with position), or nothing new."""
 
-    status: str  # "confirmed", "waitlisted", "already_confirmed", "already_waitlisted"
+    # "confirmed", "pending_clearance" (a place held until the trainer clears the client),
+    # "waitlisted", "already_confirmed", "already_waitlisted"
+    status: str
     booking: Booking
     info: SessionInfo
     position: int | None = None
@@ -201,21 +203,43 @@ async def book(
     clash = await _overlapping(session, user.id, target)
     if clash is not None:
         raise InvalidInput("booking_overlaps", title=clash.series.title)
+    held = await _needs_clearance(session, user.id, info, now=now)
     booking.late_cancel = False
     booking.cancelled_at = None
     booking.attendance = None
+    booking.clearance_held_since = None
+    booking.readiness_flag = booking.readiness_pain = booking.readiness_new = None
+    booking.readiness_at = None
     booking.updated_at = now
     if await _take_place(session, session_id):
         booking.state = BookingState.CONFIRMED
         booking.confirmed_at = now
         booking.waitlisted_at = None
         booking.waitlist_number = None
+        if held:
+            booking.clearance_held_since = now
+            return BookingResult("pending_clearance", booking, info)
         return BookingResult("confirmed", booking, info)
     booking.state = BookingState.WAITLISTED
     booking.waitlist_number = await _next_waitlist_number(session, session_id)
     booking.waitlisted_at = now
     await session.flush()
     return BookingResult("waitlisted", booking, info, await waitlist_position(session, booking))
+
+
+async def _needs_clearance(
+    session: AsyncSession, user_id: int, info: SessionInfo, *, now: dt.datetime
+) -> bool:
+    """For a class that screens: ScreeningNeeded when the client has no screening that
+    counts; True when theirs asks for a clearance the trainer has not given yet."""
+    if not info.series.requires_screening:
+        return False
+    from bot.services import safety
+
+    found = await safety.status(session, user_id, now=now)
+    if found.state == "missing":
+        raise safety.ScreeningNeeded("screening_needed")
+    return found.state == "pending"
 
 
 async def own_booking(
@@ -241,7 +265,20 @@ async def cancel_preview(
     booking = await own_booking(session, user_id, booking_id)
     info = await session_info(session, booking.session_id)
     _check_cancellable(booking, info, now)
-    return booking, info, booking.state == BookingState.CONFIRMED and is_late(info, now)
+    return booking, info, _late(booking, info, now)
+
+
+def _late(booking: Booking, info: SessionInfo, now: dt.datetime) -> bool:
+    """A confirmed place given back inside the late-cancel window, unless it only waited for
+    clearance, or the class-day readiness check advised against coming (no penalty)."""
+    from bot.services import safety
+
+    return (
+        booking.state == BookingState.CONFIRMED
+        and not booking.pending_clearance
+        and not safety.excused(booking)
+        and is_late(info, now)
+    )
 
 
 def _check_cancellable(booking: Booking, info: SessionInfo, now: dt.datetime) -> None:
@@ -268,8 +305,9 @@ async def cancel(
     info = await session_info(session, booking.session_id)
     _check_cancellable(booking, info, now)
     was_confirmed = booking.state == BookingState.CONFIRMED
-    late = was_confirmed and is_late(info, now)
+    late = _late(booking, info, now)
     booking.state = BookingState.CANCELLED
+    booking.clearance_held_since = None
     booking.cancelled_at = now
     booking.late_cancel = late
     booking.updated_at = now
@@ -280,6 +318,38 @@ async def cancel(
         promotions = await promote_from_waitlist(session, booking.session_id, now=now, info=info)
     return CancelResult(
         booking=booking, info=info, late=late, was_confirmed=was_confirmed, promotions=promotions
+    )
+
+
+async def release_held(
+    session: AsyncSession, booking_id: int, *, now: dt.datetime, hold: dt.timedelta
+) -> CancelResult | None:
+    """Give back a place held for clearance that is due back (held longer than `hold`, or
+    the session began): the booking ends (not as a late cancel) and the place goes to the
+    waitlist, in this transaction. None when it is not due any more (cleared, cancelled, or
+    released already), so running this twice changes nothing the second time."""
+    from bot.services import safety
+
+    booking = await session.get(Booking, booking_id)
+    if booking is None:
+        return None
+    await _lock_session(session, booking.session_id)
+    await session.refresh(booking, with_for_update=True)
+    info = await session_info(session, booking.session_id)
+    if not booking.pending_clearance:
+        return None
+    if safety.hold_ends(booking.clearance_held_since, info.session.starts_at, hold) > now:
+        return None
+    booking.state = BookingState.CANCELLED
+    booking.cancelled_at = now
+    booking.late_cancel = False
+    booking.clearance_held_since = None
+    booking.updated_at = now
+    await outbox.withdraw(session, [_topic(booking.id)])
+    await _free_place(session, booking.session_id)
+    promotions = await promote_from_waitlist(session, booking.session_id, now=now, info=info)
+    return CancelResult(
+        booking=booking, info=info, late=False, was_confirmed=True, promotions=promotions
     )
 
 
@@ -322,6 +392,14 @@ async def promote_from_waitlist(
         candidate.state = BookingState.CONFIRMED
         candidate.confirmed_at = now
         candidate.updated_at = now
+        # Someone whose screening waits for clearance gets the place held, as when booking.
+        try:
+            if await _needs_clearance(session, candidate.user_id, info, now=now):
+                candidate.clearance_held_since = now
+        except DomainError:
+            # Their screening ran out (12 months, or "my health changed") while they waited;
+            # they had one when they joined. The place is theirs; the next booking asks again.
+            pass
         promotions.append(Promotion(candidate.id, candidate.user_id, session_id))
     await session.flush()
     return promotions
@@ -576,11 +654,13 @@ async def check_in(
     session: AsyncSession, user_id: int, booking_id: int, *, now: dt.datetime
 ) -> SessionInfo:
     """The client's "I'm here": marks them attended, from 15 minutes before the start until
-    the end of the session."""
+    the end of the session (not while the place waits for the trainer's clearance)."""
     booking = await own_booking(session, user_id, booking_id)
     info = await session_info(session, booking.session_id)
     if booking.state != BookingState.CONFIRMED or info.session.state != SessionState.SCHEDULED:
         raise InvalidInput("no_place_to_check_in")
+    if booking.pending_clearance:
+        raise InvalidInput("check_in_waits_for_clearance")
     if now < info.session.starts_at - CHECK_IN_BEFORE:
         raise InvalidInput("check_in_too_early")
     if now > info.session.ends_at:

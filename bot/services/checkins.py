@@ -20,12 +20,18 @@ from bot.models import (
 )
 from bot.services import tips
 from bot.services.classes import clients_seen_by, trainers_of_client
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import DomainError, InvalidInput, NotFound
 
 MAX_NOTE = 500
 HIGH_PAIN = 7
 PAIN_RISE = 3
 LOW_MOOD = 2  # mood at or below this picks a mental-health tip next
+# The pain-monitoring model (Silbernagel et al. 2007): pain during exercise up to 5/10 is
+# acceptable if it has settled by the next morning; above that, or pain and stiffness worse
+# the next morning, the load was too much.
+EXERCISE_PAIN_LIMIT = 5
+# The next-morning question stays open this long after the client's tip hour.
+MORNING_WINDOW = dt.timedelta(hours=12)
 
 
 class ConsentNeeded(DomainError):
@@ -52,6 +58,9 @@ class Saved:
     replaced: bool
     care: Care
     trainers: list[User]
+    # After a class: "acceptable" (exercise pain up to 5/10; the next morning tells the
+    # rest) or "too_much" (above 5/10); None when the exercise pain was not asked.
+    load: str | None = None
 
 
 def today_for(user: User, now: dt.datetime) -> dt.date:
@@ -110,11 +119,15 @@ async def save(
     note: str | None,
     prompt: str,
     now: dt.datetime,
+    exercise_pain: int | None = None,
 ) -> Saved:
-    """Store a check-in (only with consent); today's earlier one is replaced."""
+    """Store a check-in (only with consent); today's earlier one is replaced. After a
+    class, `exercise_pain` (0-10) is weighed by the pain-monitoring model."""
     if not user.wellbeing_consent:
         raise ConsentNeeded("checkin_consent_needed")
     note = check_values(mood, energy, pain, note)
+    if exercise_pain is not None and not 0 <= exercise_pain <= 10:
+        raise InvalidInput("pain_out_of_range")
     day = today_for(user, now)
     existing = await session.scalar(
         select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.day == day)
@@ -122,6 +135,8 @@ async def save(
     checkin = existing or CheckIn(user_id=user.id, day=day, created_at=now)
     checkin.mood, checkin.energy, checkin.pain, checkin.note = mood, energy, pain, note
     checkin.prompt = prompt
+    checkin.exercise_pain = exercise_pain
+    checkin.morning_pain = checkin.morning_worse = None
     checkin.updated_at = now
     if existing is None:
         session.add(checkin)
@@ -130,7 +145,82 @@ async def save(
     if mood <= LOW_MOOD:
         await tips.record_moment(session, user.id, "low_mood", now=now)
     trainers = await trainers_of(session, user.id) if care and user.trainer_sees_checkins else []
-    return Saved(checkin=checkin, replaced=existing is not None, care=care, trainers=trainers)
+    load = None
+    if exercise_pain is not None:
+        load = "too_much" if exercise_pain > EXERCISE_PAIN_LIMIT else "acceptable"
+    return Saved(
+        checkin=checkin,
+        replaced=existing is not None,
+        care=care,
+        trainers=trainers,
+        load=load,
+    )
+
+
+def load_outcome(checkin: CheckIn) -> str | None:
+    """The pain-monitoring model's verdict on a class check-in (Silbernagel et al. 2007):
+    "too_much" (exercise pain above 5/10, or pain and stiffness worse the next morning),
+    "acceptable" (up to 5/10 and settled by the morning), "waiting" (the morning has not
+    answered yet), or None (no exercise pain asked)."""
+    if checkin.exercise_pain is None:
+        return None
+    if checkin.exercise_pain > EXERCISE_PAIN_LIMIT or checkin.morning_worse:
+        return "too_much"
+    if checkin.morning_worse is None:
+        return "waiting"
+    return "acceptable"
+
+
+async def record_morning(
+    session: AsyncSession,
+    user: User,
+    checkin_id: int,
+    *,
+    pain: int,
+    worse: bool,
+    now: dt.datetime,
+) -> CheckIn:
+    """The next morning's answer to a class check-in: the pain now (0-10), and whether pain
+    and stiffness are worse than before the class. Only the client's own check-in."""
+    if not 0 <= pain <= 10:
+        raise InvalidInput("pain_out_of_range")
+    checkin = await session.get(CheckIn, checkin_id, with_for_update=True)
+    if checkin is None or checkin.user_id != user.id or checkin.exercise_pain is None:
+        raise NotFound("checkin_not_found")
+    checkin.morning_pain = pain
+    checkin.morning_worse = worse
+    checkin.updated_at = now
+    return checkin
+
+
+async def due_morning_prompts(
+    session: AsyncSession, *, now: dt.datetime
+) -> list[tuple[User, CheckIn]]:
+    """Class check-ins whose next morning has come: the client's tip hour (after their
+    quiet hours) on the day after, within MORNING_WINDOW, not answered yet; for clients who
+    still agree to check-ins and can be reached."""
+    from bot.services.tips import in_quiet_hours, slot_time
+
+    rows = await session.execute(
+        select(User, CheckIn)
+        .join(CheckIn, CheckIn.user_id == User.id)
+        .where(
+            CheckIn.exercise_pain.is_not(None),
+            CheckIn.morning_worse.is_(None),
+            CheckIn.day >= (now - dt.timedelta(days=3)).date(),
+            User.wellbeing_consent.is_(True),
+            User.blocked_at.is_(None),
+        )
+    )
+    found = []
+    for user, checkin in rows:
+        at = slot_time(user, checkin.day + dt.timedelta(days=1))
+        local = now.astimezone(ZoneInfo(user.timezone or "UTC"))
+        if at <= now < at + MORNING_WINDOW and not in_quiet_hours(
+            local.hour, local.minute, user.quiet_start, user.quiet_end
+        ):
+            found.append((user, checkin))
+    return found
 
 
 async def history(session: AsyncSession, user_id: int, *, since: dt.date) -> list[CheckIn]:
@@ -169,6 +259,8 @@ class ClientView:
     mood_trend: str
     energy_trend: str
     pain_trend: str
+    # The latest check-in after a class (exercise pain asked), for the pain-monitoring model.
+    last_class: CheckIn | None = None
 
 
 async def for_trainer(
@@ -199,6 +291,7 @@ async def for_trainer(
                 mood_trend=trend([c.mood for c in found]),
                 energy_trend=trend([c.energy for c in found]),
                 pain_trend=trend([c.pain for c in found]),
+                last_class=next((c for c in reversed(found) if c.exercise_pain is not None), None),
             )
         )
     return views, len(people) - len(visible)

@@ -51,6 +51,9 @@ class SeriesSpec:
     description: str | None = None
     last_date: dt.date | None = None
     late_cancel_minutes: int = 120
+    # Clients answer the pre-participation screening before their first booking (/newclass
+    # turns this on by default; see bot/services/safety.py).
+    requires_screening: bool = False
 
 
 def check_title(text: str) -> str:
@@ -259,6 +262,7 @@ async def create_series(
         first_date=spec.first_date,
         last_date=spec.first_date if not spec.weekdays else spec.last_date,
         late_cancel_minutes=spec.late_cancel_minutes,
+        requires_screening=spec.requires_screening,
         created_at=now,
         updated_at=now,
     )
@@ -448,6 +452,17 @@ def check_owner(actor: User, series: ClassSeries) -> None:
     """Only the series' trainer, or an admin, may run it."""
     if series.trainer_id != actor.id and actor.role != Role.ADMIN:
         raise NotAllowed("class_of_another_trainer")
+
+
+async def set_requires_screening(
+    session: AsyncSession, actor: User, series_id: int, on: bool, *, now: dt.datetime
+) -> ClassSeries:
+    """The trainer turns the screening before a first booking on or off for their class.
+    Places already booked stay as they are; it applies to the next Book press."""
+    series = await own_series(session, actor, series_id)
+    series.requires_screening = on
+    series.updated_at = now
+    return series
 
 
 async def own_series(session: AsyncSession, actor: User, series_id: int) -> ClassSeries:

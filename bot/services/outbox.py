@@ -194,7 +194,9 @@ async def _link_subjects(session: AsyncSession, notices: Sequence[Notice]) -> No
         )
 
 
-HEALTH_KINDS = ("heads_up",)
+# Heads-ups a trainer gets only because the client lets them see check-ins: withdrawing
+# that (or consent) erases them.
+HEALTH_KINDS = ("heads_up", "readiness_heads_up")
 
 
 async def forget_subject(

@@ -24,6 +24,7 @@ from bot.models import (
     OnboardingStep,
     OutboxMessage,
     Role,
+    Screening,
     SignInLink,
     TipDelivery,
     TipFeedback,
@@ -79,6 +80,7 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
             for b, starts, title in bookings
         ],
         "checkins": await rows(CheckIn, CheckIn.day),
+        "screenings": await rows(Screening, Screening.taken_at),
         "tips_received": await rows(TipDelivery, TipDelivery.sent_at),
         "tip_answers": await rows(TipFeedback, TipFeedback.answered_at),
         "milestones": await rows(Milestone, Milestone.reached_at),
@@ -94,7 +96,8 @@ async def export(session: AsyncSession, user_id: int, *, now: dt.datetime) -> di
 
 
 async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetime) -> None:
-    """Erase the user's personal data, and every stored copy of a message that names them.
+    """Erase the user's personal data (check-ins, screenings and class-day readiness answers
+    among it), and every stored copy of a message that names them.
 
     Their bookings stay, detached from them (to an anonymous stand-in), so that class counts
     remain true; so do the ended classes a former trainer taught and the groups they linked.
@@ -129,8 +132,22 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
         )
     )
     await session.flush()
+    # The bookings stay for the counts; their class-day readiness answers (health data) go.
     await session.execute(
-        update(Booking).where(Booking.user_id == user_id).values(user_id=stand_in, updated_at=now)
+        update(Booking)
+        .where(Booking.user_id == user_id)
+        .values(
+            user_id=stand_in,
+            readiness_flag=None,
+            readiness_pain=None,
+            readiness_new=None,
+            readiness_at=None,
+            updated_at=now,
+        )
+    )
+    # A trainer who cleared someone's screening: the clearance stays, without their name.
+    await session.execute(
+        update(Screening).where(Screening.cleared_by == user_id).values(cleared_by=None)
     )
     await session.execute(
         update(ClassSeries)
@@ -146,6 +163,7 @@ async def delete_account(session: AsyncSession, user_id: int, *, now: dt.datetim
     # Their calendar feed goes too: its URL answers 404 from now on; and their sign-in links.
     models = (
         CheckIn,
+        Screening,
         TipDelivery,
         TipFeedback,
         TipMoment,

@@ -93,8 +93,8 @@ async def advance(session: AsyncSession, *, to: dt.datetime) -> None:
 async def due(session: AsyncSession, *, since: dt.datetime, now: dt.datetime) -> list[DueReminder]:
     """Reminders that fell due in (since, now] for classes that have not started.
 
-    Only confirmed bookings of scheduled sessions, for clients who chose that offset and
-    have not blocked the bot.
+    Only confirmed bookings (not ones still waiting for clearance) of scheduled sessions,
+    for clients who chose that offset and have not blocked the bot.
     """
     found: list[DueReminder] = []
     trainer = User.__table__.alias("trainer")
@@ -108,6 +108,8 @@ async def due(session: AsyncSession, *, since: dt.datetime, now: dt.datetime) ->
             .join(trainer, trainer.c.id == ClassSeries.trainer_id)
             .where(
                 Booking.state == BookingState.CONFIRMED,
+                # A place held for the trainer's clearance is not one to come to yet.
+                Booking.clearance_held_since.is_(None),
                 ClassSession.state == SessionState.SCHEDULED,
                 ClassSession.starts_at > now,
                 ClassSession.starts_at > since + delta,
@@ -121,6 +123,52 @@ async def due(session: AsyncSession, *, since: dt.datetime, now: dt.datetime) ->
             for booking_id, user, target, series, trainer_name in rows
         ]
     return found
+
+
+# The class-day readiness check comes this long before a class that screens (issue 12).
+READINESS_BEFORE = dt.timedelta(hours=3)
+
+
+async def readiness_due(
+    session: AsyncSession, *, since: dt.datetime, now: dt.datetime
+) -> list[outbox.Notice]:
+    """Readiness checks that fell due in (since, now]: 3 h before each confirmed place (not
+    one still waiting for clearance) in a class that screens, for clients who keep the check
+    on and have not blocked the bot. Keyed by booking, so each is queued once."""
+    rows = await session.execute(
+        select(Booking.id, Booking.user_id, ClassSession, ClassSeries)
+        .join(ClassSession, Booking.session_id == ClassSession.id)
+        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+        .join(User, Booking.user_id == User.id)
+        .where(
+            Booking.state == BookingState.CONFIRMED,
+            Booking.clearance_held_since.is_(None),
+            ClassSeries.requires_screening.is_(True),
+            ClassSession.state == SessionState.SCHEDULED,
+            ClassSession.starts_at > now,
+            ClassSession.starts_at > since + READINESS_BEFORE,
+            ClassSession.starts_at <= now + READINESS_BEFORE,
+            User.readiness_check.is_(True),
+            User.blocked_at.is_(None),
+        )
+    )
+    return [
+        outbox.Notice(
+            chat_id=user_id,
+            template="readiness",
+            params={
+                "booking": booking_id,
+                "title": series.title,
+                "starts_at": target.starts_at.isoformat(),
+            },
+            dedupe_key=f"readiness:{booking_id}",
+            kind="readiness",
+            priority=Priority.REMINDER,
+            topic=f"booking:{booking_id}",
+            expires_at=target.starts_at,
+        )
+        for booking_id, user_id, target, series in rows
+    ]
 
 
 def chosen_offsets(mask: int) -> list[ReminderOffset]:

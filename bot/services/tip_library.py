@@ -101,10 +101,18 @@ class Reference(BaseModel):
     link: str | None = Field(default=None, pattern=r"^https://\S+$")
     inspired_by: str | None = Field(default=None, min_length=3)
     supports: str = Field(min_length=5)
-    category: Category
+    # "tips": a source tips may rest on, of a tip category. "safety": a source of the
+    # screening, readiness and pain-monitoring wording (bot/views/safety.py); tips never cite
+    # one, and it has no tip category.
+    group: Literal["tips", "safety"] = "tips"
+    category: Category | None = None
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Reference:
+        if self.group == "tips" and self.category is None:
+            raise ValueError("a source tips rest on has a category")
+        if self.group == "safety" and self.category is not None:
+            raise ValueError("a safety source has no tip category (tips never cite it)")
         allowed = {
             "research": {"journal", "doi", "no_doi", "link"},
             "fact-sheet": {"link"},
@@ -272,6 +280,11 @@ def _checked(
             key = tips[entry.id].reference
         else:
             raise LibraryError(f"{path}, {name}: no tip has this id in the English library")
+        if references[key].group != "tips":
+            raise LibraryError(
+                f"{path}, {name}: rests on {key!r}, a {references[key].group} source that tips "
+                "never cite"
+            )
         evidence = references[key].evidence
         said = research_words.search(f"{entry.title}\n{entry.text}")
         if evidence != "research" and said:

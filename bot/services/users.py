@@ -105,11 +105,12 @@ async def record_consent(
     session: AsyncSession, user_id: int, consent: bool, *, now: dt.datetime
 ) -> User:
     """Record the user's answer to the wellbeing-data question, with when it was given or
-    withdrawn; withdrawing deletes every stored check-in.
+    withdrawn; withdrawing deletes every stored check-in and health answer (screening
+    answers, class-day pain and symptoms; the outcomes stay).
 
     During onboarding this moves the user on to the time-zone question.
     """
-    from bot.services import checkins, outbox
+    from bot.services import checkins, outbox, safety
 
     user = await require_user(session, user_id)
     if consent and not user.wellbeing_consent:
@@ -119,6 +120,7 @@ async def record_consent(
         # Withdrawing consent erases the check-ins at once; the trainer sees nothing more,
         # and the stored copies of heads-ups about them (which quote pain and mood) go too.
         await checkins.delete_all(session, user.id)
+        await safety.forget_answers(session, user.id)
         await outbox.forget_subject(
             session, user.id, kinds=outbox.HEALTH_KINDS, why="check-in consent withdrawn"
         )

@@ -50,7 +50,8 @@ def reminder(reader: Reader, params: dict[str, Any]) -> Rendered:
 def promoted(reader: Reader, params: dict[str, Any]) -> Rendered:
     """ "You're in!" for a person promoted from the waitlist, with Give my place back.
 
-    params: booking (id), title, trainer (first name), starts_at (ISO), location.
+    params: booking (id), title, trainer (first name), starts_at (ISO), location, held
+    (optional: the place waits for the trainer's clearance).
     """
     t = reader.t
     text = t._(
@@ -60,6 +61,12 @@ def promoted(reader: Reader, params: dict[str, Any]) -> Rendered:
         when=relative_day(t, when(params, "starts_at"), reader.timezone, reader.now),
         location=escape(params["location"]),
     )
+    if params.get("held"):
+        # The place waits for the trainer's clearance after the health check (issue 12).
+        text += "\n\n" + t._(
+            "🩺 Your place is held until your trainer confirms it: they need the OK from your "
+            "doctor or therapist first."
+        )
     keyboard = column(button(t._("Give my place back"), pack(BOOKING, "x", params["booking"])))
     return rendered(text, keyboard)
 

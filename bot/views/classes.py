@@ -14,6 +14,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.models import Attendance, BookingState, ClassSeries, SessionState
+from bot.services import safety
 from bot.services.bookings import RosterEntry
 from bot.services.classes import SessionInfo
 from bot.views.callbacks import pack
@@ -152,7 +153,14 @@ def roster_line(t: Translator, entry: RosterEntry) -> str | None:
         if entry.booking.late_cancel:
             return t._("✖️ {name}: cancelled late", name=name)
         return t._("✖️ {name}: cancelled", name=name)
+    if entry.booking.pending_clearance:
+        return t._(
+            "🩺 {name}: waiting for clearance (OK from their doctor or therapist)", name=name
+        )
     line = t._("✅ {name}", name=name)
+    if entry.booking.readiness_flag in ("rest", "stop") and safety.trainer_may_see(entry.user):
+        # The client lets the trainer see check-ins: today's readiness check advised rest.
+        line = t._("{line} ⚠️", line=line)
     if entry.booked:
         # Translators: {line} is a person on a roster; they came to {attended} of the
         # {booked} sessions of this class they were booked on.

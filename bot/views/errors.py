@@ -130,6 +130,17 @@ MESSAGES: dict[str, str] = {
     "booking_not_yours": N_("That booking is not yours, so nothing was changed."),
     "reason_too_long": N_("Please keep the reason under {limit} characters."),
     "form_out_of_date": N_("That form is out of date. Please reload the page and try again."),
+    # ------------------------------------------------ safety (issue 12)
+    "screening_needed": N_(
+        "This class asks a few health questions before the first booking. Press Book in "
+        "/classes to answer them."
+    ),
+    "screening_incomplete": N_("Some health questions are unanswered. Press Book to start again."),
+    "not_pending_clearance": N_("This person's place doesn't wait for clearance (any more)."),
+    "check_in_waits_for_clearance": N_(
+        "Your place still waits for your trainer's OK after the health check: please talk to "
+        "them when you arrive."
+    ),
     "booking_already_cancelled": N_("This booking is already cancelled."),
     "session_cancelled_by_trainer": N_("This session was cancelled by the trainer; nothing to do."),
     "session_started_cannot_cancel_booking": N_(
@@ -156,6 +167,7 @@ MESSAGES: dict[str, str] = {
     "tip_trainers_only": N_("Only trainers can add tips."),
     "mood_energy_out_of_range": N_("Mood and energy go from 1 to 5."),
     "pain_out_of_range": N_("Pain goes from 0 to 10."),
+    "checkin_not_found": N_("That check-in doesn't exist (any more)."),
     "note_too_long": N_(
         "That note is {length} characters long; the limit is {limit}. Please shorten it and "
         "send it again."

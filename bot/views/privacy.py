@@ -16,6 +16,11 @@ SECTIONS = {
     ),
     "bookings": N_("Your bookings: each class, when it starts and what became of your place."),
     "checkins": N_("Your check-ins: mood, energy, pain and notes (stored only with your consent)."),
+    "screenings": N_(
+        "Your health checks before classes: the result and date, and your answers (stored "
+        "only with your consent). Your answers to the readiness check on a class day are "
+        "with each booking (readiness_…)."
+    ),
     "tips_received": N_("The tips you got, each with what it rests on."),
     "tip_answers": N_("Your answers to tips: helpful, or not for you."),
     "milestones": N_("The milestones you reached."),

@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Translator
 from bot.models import CheckIn
 from bot.services import progress
-from bot.views.formatting import day_label
+from bot.views.checkins import class_load_line
+from bot.views.formatting import capitalised, day_label
 from bot.views.notices import Reader, Rendered, rendered, template
 
 
 def summary(t: Translator, found: progress.Progress) -> str:
-    """Two lines: classes and runs ("8 sessions in 4 weeks. 4 weeks in a row: your longest
-    run yet.") and, after two check-ins, mood, energy and how pain moved."""
+    """Classes and runs ("8 sessions in 4 weeks. 4 weeks in a row: your longest run yet."),
+    the last class check-in through the pain-monitoring model (exercise pain and the next
+    morning's), and, after two check-ins, mood, energy and how pain moved."""
     first = t.n_("{n} session in 4 weeks.", "{n} sessions in 4 weeks.", found.recent_sessions)
     if found.current_run >= 2 and found.current_run == found.longest_run:
         run = t.n_(
@@ -31,6 +33,10 @@ def summary(t: Translator, found: progress.Progress) -> str:
     elif found.current_run >= 2:
         run = t.n_("{n} week in a row.", "{n} weeks in a row.", found.current_run)
         first = f"{first} {run}"
+    last_class = next((c for c in reversed(found.checkins) if c.exercise_pain is not None), None)
+    if last_class is not None:
+        # The pain-monitoring model (Silbernagel et al. 2007): bot/views/checkins.py.
+        first += "\n🏋️ " + capitalised(class_load_line(t, last_class))
     if len(found.checkins) < 2:
         return first
     latest = found.checkins[-1]
@@ -79,6 +85,27 @@ def render_chart(
     top.set_ylim(0.5, 5.5)
     top.legend(loc="upper left", fontsize=8)
     bottom.plot(days, [c.pain for c in found], marker="^", label=pain, color="#e76f51")
+    after_class = [c for c in found if c.exercise_pain is not None]
+    if after_class:
+        # Translators: chart legend: pain during the exercises of a class, 0–10.
+        bottom.plot(
+            [c.day for c in after_class],
+            [c.exercise_pain for c in after_class],
+            marker="x",
+            linestyle="none",
+            label=t._("Exercise pain"),
+            color="#9b2226",
+        )
+        mornings = [c for c in after_class if c.morning_pain is not None]
+        # Translators: chart legend: pain the morning after a class, 0–10.
+        bottom.plot(
+            [c.day + dt.timedelta(days=1) for c in mornings],
+            [c.morning_pain for c in mornings],
+            marker="v",
+            linestyle="none",
+            label=t._("Next morning"),
+            color="#bb3e03",
+        )
     bottom.set_ylim(-0.5, 10.5)
     bottom.legend(loc="upper left", fontsize=8)
     # Dates as the reader writes them; a tick a day when the check-ins span a few days only.

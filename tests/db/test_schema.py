@@ -140,7 +140,7 @@ async def test_a_connection_the_server_closed_is_replaced(database_url, db):
 
 
 async def test_calendar_feeds_migration_keeps_users_and_drops_only_feeds(empty_db):
-    await upgrade(empty_db.engine, "0012")
+    await upgrade(empty_db.engine)
     now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
     async with empty_db.transaction() as session:
         session.add(_user(id=7))
@@ -159,7 +159,7 @@ async def test_calendar_feeds_migration_keeps_users_and_drops_only_feeds(empty_d
 
     await downgrade(empty_db.engine, "0011")
     assert "calendar_feeds" not in await table_names(empty_db)
-    async with empty_db.reading() as session:
-        assert await session.get(User, 7) is not None
-    await upgrade(empty_db.engine, "0012")
+    async with empty_db.reading() as session:  # the users table as 0011 knew it
+        assert await session.scalar(text("SELECT count(*) FROM users WHERE id = 7")) == 1
+    await upgrade(empty_db.engine)
     assert "calendar_feeds" in await table_names(empty_db)

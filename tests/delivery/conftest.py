@@ -12,8 +12,12 @@ from bot.services import users
 from tests.catalogs import catalog  # noqa: F401 (a fixture for the tests here)
 
 
-async def seed_clients(db, tg, count: int, *, first_id: int = 200000, now=None) -> list[int]:
-    """`count` onboarded clients, known to the fake Bot API (as if each had opened the chat)."""
+async def seed_clients(
+    db, tg, count: int, *, first_id: int = 200000, now=None, quiet_hours: bool = True
+) -> list[int]:
+    """`count` onboarded clients, known to the fake Bot API (as if each had opened the chat);
+    with `quiet_hours=False` they keep none, so news reaches them at any time of day (for
+    bots in other processes, which run on the wall clock)."""
     now = now or dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
     ids = list(range(first_id, first_id + count))
     async with db.transaction() as session:
@@ -26,6 +30,8 @@ async def seed_clients(db, tg, count: int, *, first_id: int = 200000, now=None) 
             )
             registration.user.onboarding_step = OnboardingStep.DONE
             registration.user.timezone = "Europe/Berlin"
+            if not quiet_hours:
+                registration.user.quiet_start = registration.user.quiet_end = 0
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         await tg.call("users", users=[{"id": i, "first_name": f"Client{i}"} for i in chunk])

@@ -35,7 +35,10 @@ async def test_settings_show_and_change_consent(onboarded, db, clock):
         "📝 Check-in choices",
         "🚫 Stop storing check-ins",
         "🔕 Mute trainer news",
+        "🌤 Readiness check off",
+        "🩺 My health changed",
     ]
+    assert "Readiness check before a class: on" in view.text
 
     clock.advance(dt.timedelta(days=1))
     await anna.press(view, "Stop storing")

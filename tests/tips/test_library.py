@@ -48,7 +48,13 @@ def test_size_and_balance(library):
 
 def test_every_reference_is_used_and_says_where_to_find_it(library):
     used = {tip.reference for tip in library.tips}
-    assert used == set(library.references)
+    assert used == {key for key, r in library.references.items() if r.group == "tips"}
+    # The screening, readiness and pain-monitoring sources are there, for no tip.
+    assert {key for key, r in library.references.items() if r.group == "safety"} == {
+        "warburton2011",
+        "riebe2015",
+        "silbernagel2007",
+    }
     for reference in library.references.values():
         assert reference.authors and reference.year and reference.title, reference.key
         if reference.evidence == "research":
@@ -391,3 +397,38 @@ def test_a_translation_may_not_word_encouragement_as_a_finding(tmp_path, languag
     # The same words are fine where the tip rests on research.
     write(tmp_path, GOOD)
     assert load_library(tips_file, references_file).translations[language]["ok-tip"].text == text
+
+
+SAFETY = """
+[[reference]]
+key = "parq"
+group = "safety"
+evidence = "research"
+authors = "Warburton DER, et al."
+year = 2011
+title = "The PAR-Q+"
+journal = "Health & Fitness Journal of Canada"
+doi = "10.14288/hfjc.v4i2.103"
+supports = "screening questions"
+"""
+
+
+def test_a_tip_may_not_cite_a_safety_source(tmp_path):
+    tips_file, references_file = write(
+        tmp_path, GOOD.replace('"smith2021"', '"parq"'), RESEARCH + SAFETY
+    )
+    with pytest.raises(LibraryError) as error:
+        load_library(tips_file, references_file)
+    assert "rests on 'parq', a safety source that tips never cite" in str(error.value)
+    assert load_library(*write(tmp_path, GOOD, RESEARCH + SAFETY)).references["parq"]
+
+
+def test_a_safety_source_has_no_tip_category_and_a_tip_source_has_one(tmp_path):
+    for references, message in (
+        (RESEARCH + SAFETY.replace("supports =", 'category = "mental"\nsupports ='), "no tip"),
+        (RESEARCH.replace('category = "mental"', ""), "has a category"),
+    ):
+        tips_file, references_file = write(tmp_path, GOOD, references)
+        with pytest.raises(LibraryError) as error:
+            load_library(tips_file, references_file)
+        assert message in str(error.value)
