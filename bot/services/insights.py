@@ -26,7 +26,6 @@ from bot.models import (
 )
 from bot.services import checkins
 from bot.services.classes import (
-    _held_a_place,
     clients_of_trainer,
     clients_seen_by,
     local_start,
@@ -188,8 +187,8 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 @dataclass
 class AtRisk:
-    """A client who booked before and has gone quiet: when their last class was (attended,
-    or the last place they held when nothing was marked)."""
+    """A client who had a place before and has gone quiet: when their last class was (the
+    last session they held a place in, attended or not)."""
 
     user: User
     last_class: dt.datetime
@@ -203,9 +202,10 @@ async def at_risk(
     series_id: int | None = None,
     days: int = AT_RISK_DAYS,
 ) -> list[AtRisk]:
-    """Clients of the trainer (of one class of theirs with `series_id`) with no class of
-    this trainer attended or booked in the last `days` days, nor one booked ahead; the
-    longest quiet first."""
+    """Clients who held a place in the trainer's classes (in one class of theirs with
+    `series_id`) and have no class of this trainer attended or booked in the last `days`
+    days, nor one booked ahead (a waitlist place counts as booked); the longest quiet
+    first."""
     since = now - dt.timedelta(days=days)
     recent = (
         select(Booking.user_id)
@@ -228,9 +228,8 @@ async def at_risk(
             User.id.not_in(recent),
             User.id != trainer_id,
             ClassSession.starts_at < now,
-            _held_a_place(),
+            Booking.state == BookingState.CONFIRMED,
             ClassSession.state != SessionState.CANCELLED,
-            (Booking.attendance.is_(None)) | (Booking.attendance == Attendance.ATTENDED),
         )
         .group_by(User.id)
     )
