@@ -25,6 +25,7 @@ from bot.models import (
     User,
 )
 from bot.services import checkins
+from bot.services.bookings import CHECK_IN_BEFORE
 from bot.services.classes import (
     clients_of_trainer,
     clients_seen_by,
@@ -64,8 +65,9 @@ async def weekly_attendance(
     session: AsyncSession, series_id: int, *, now: dt.datetime, weeks: int = ATTENDANCE_WEEKS
 ) -> list[WeekAttendance]:
     """The last `weeks` weeks of a class up to `now`, oldest first, one entry per week
-    (empty weeks included): places booked in sessions that had started, marks, attended.
-    Cancelled sessions count for nothing."""
+    (empty weeks included): places booked in sessions whose attendance can be marked (from
+    15 minutes before the start, as in the chat), marks, attended. Cancelled sessions count
+    for nothing."""
     this_monday = monday_of(now.date())
     first = this_monday - dt.timedelta(weeks=weeks - 1)
     found = {
@@ -79,7 +81,7 @@ async def weekly_attendance(
             ClassSession.series_id == series_id,
             ClassSession.state != SessionState.CANCELLED,
             ClassSession.local_date >= first,
-            ClassSession.starts_at <= now,
+            ClassSession.starts_at <= now + CHECK_IN_BEFORE,
         )
     )
     for day, state, attendance in rows:
