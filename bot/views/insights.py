@@ -49,12 +49,12 @@ def attendance_chart(t: Translator, weeks: list[WeekAttendance]) -> str:
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
-    figure = Figure(figsize=(6, 3), dpi=100)
+    figure = Figure(figsize=(5, 2.8), dpi=100)
     axis = figure.subplots()
     labels = [day_label(t, week.week) for week in weeks]
     rates = [(week.rate or 0) * 100 for week in weeks]
     axis.bar(range(len(weeks)), rates, color=BARS)
-    axis.set_xticks(range(len(weeks)), labels, rotation=45, ha="right", fontsize=8)
+    axis.set_xticks(range(len(weeks)), labels, rotation=45, ha="right", fontsize=9)
     axis.set_ylim(0, 100)
     axis.yaxis.set_major_formatter(PercentFormatter())
     # Translators: the title of a chart on a class's insights page.
@@ -70,7 +70,7 @@ def trends_chart(t: Translator, weeks: list[WeekFeeling]) -> str:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6, 3.5), dpi=100)
+    figure = Figure(figsize=(5, 3.4), dpi=100)
     top, bottom = figure.subplots(2, 1, sharex=True)
     x = list(range(len(weeks)))
     # Translators: chart legend; the scale of the answers in brackets.
@@ -82,7 +82,7 @@ def trends_chart(t: Translator, weeks: list[WeekFeeling]) -> str:
     bottom.plot(x, [w.pain for w in weeks], marker="^", label=pain, color=PAIN)
     bottom.set_ylim(-0.5, 10.5)
     bottom.legend(loc="upper left", fontsize=8)
-    bottom.set_xticks(x, [day_label(t, w.week) for w in weeks], rotation=45, ha="right", fontsize=8)
+    bottom.set_xticks(x, [day_label(t, w.week) for w in weeks], rotation=45, ha="right", fontsize=9)
     # Translators: the title of the chart of a client's check-ins, seen by their trainer.
     top.set_title(t._("Weekly averages over the last 12 weeks"), fontsize=10)
     return _svg(figure)
