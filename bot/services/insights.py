@@ -173,18 +173,13 @@ async def retention(
     )
     spans: dict[int, set[int]] = {}
     for user_id, starts_at in rows:
-        span = int((now - _aware(starts_at)) / dt.timedelta(weeks=1))
+        span = int((now - starts_at) / dt.timedelta(weeks=1))
         spans.setdefault(user_id, set()).add(min(span, weeks - 1))
     ids = [user_id for user_id, seen in spans.items() if len(seen) == weeks]
     if not ids:
         return []
     people = await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.first_name))
     return list(people)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive UTC; PostgreSQL aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -235,7 +230,7 @@ async def at_risk(
         )
         .group_by(User.id)
     )
-    found = [AtRisk(user, _aware(last)) for user, last in rows]
+    found = [AtRisk(user, last) for user, last in rows]
     return sorted(found, key=lambda item: (item.last_class, item.user.first_name))
 
 

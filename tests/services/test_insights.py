@@ -32,7 +32,7 @@ async def practice(db):
     series = await new_series(db, tess)
     found = await sessions_of(db, series.id)
     mondays = [s for s in found if s.local_date.weekday() == 0][:4]
-    at = [insights._aware(s.starts_at) for s in mondays]
+    at = [s.starts_at for s in mondays]
     places: dict[tuple[int, int], int] = {}
     for index, monday in enumerate(mondays):
         who = [ann, ben] if index < 3 else [ann]
