@@ -53,6 +53,7 @@ async def add_checkins(db, user_id: int, *, shares: bool) -> None:
         user = await session.get(User, user_id)
         user.wellbeing_consent = True
         user.trainer_sees_checkins = shares
+        user.username = f"{user.first_name.lower()}_moves" if shares else None
         for n, (mood, energy, pain) in enumerate([(4, 4, 3), (3, 3, 5), (2, 2, 9)]):
             day = dt.date(2026, 12, 7) + dt.timedelta(weeks=n)
             session.add(
@@ -88,7 +89,7 @@ async def test_the_class_page_shows_attendance_fill_retention_and_clients_at_ris
     assert "Cara" in retained and "Bea" not in retained
     at_risk = text.split("Clients at risk")[1]
     assert "Bea" in at_risk and "Last class: Thu 3 Dec" in at_risk
-    assert f'href="tg://user?id={history["bea"]}"' in at_risk
+    assert f'href="tg://user?id={history["bea"]}"' in at_risk  # no username
     assert f'href="/app/trainer/clients/{history["bea"]}"' in at_risk
     assert "Cara" not in at_risk.split("Next sessions")[0]
     chart = await web.get(f"/app/trainer/classes/{history['series']}/attendance.svg")
@@ -108,7 +109,7 @@ async def test_a_sharing_clients_trends_show_their_numbers_note_and_care_flags(
     assert SECRET in answer.text
     assert "mood 2/5, energy 2/5, pain 9/10" in answer.text
     assert "Care flags:" in answer.text and "pain 9/10" in answer.text
-    assert f'href="tg://user?id={history["cara"]}"' in answer.text
+    assert 'href="https://t.me/cara_moves"' in answer.text  # her username
     chart = await web.get(f"/app/trainer/clients/{history['cara']}/trends.svg")
     assert chart.status_code == 200 and "<svg" in chart.text
     # The roster of a session links each person to this page.

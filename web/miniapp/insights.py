@@ -12,6 +12,7 @@ script; matplotlib's inline styles).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.models import ClassSeries, Role
+from bot.i18n import Translator
+from bot.models import ClassSeries, Role, User
 from bot.services import classes, insights, tips, users
 from bot.services.errors import NotAllowed
 from bot.services.tip_library import shipped_library
@@ -37,16 +39,25 @@ SVG_HEADERS = {
 }
 
 
+def chat_link(user: User) -> str:
+    """Where "Message" opens a private chat with `user`: their t.me page when they have a
+    username (what Telegram opens from a Mini App), else `tg://user?id=` as the chat's own
+    mentions do (bot/views/buddies.py)."""
+    if user.username:
+        return f"https://t.me/{user.username}"
+    return f"tg://user?id={user.id}"
+
+
 def _svg(text: str) -> Response:
     return Response(text, media_type="image/svg+xml", headers=SVG_HEADERS)
 
 
-def _rate(t: Any, part: int, whole: int) -> str | None:
+def _rate(t: Translator, part: int, whole: int) -> str | None:
     return percent(t, part, whole) if whole else None
 
 
 async def class_insights(
-    session: AsyncSession, viewer: Viewer, series: ClassSeries, *, now: Any
+    session: AsyncSession, viewer: Viewer, series: ClassSeries, *, now: dt.datetime
 ) -> dict[str, Any]:
     """The values of the class page's insights section (templates/insights_class.html), for
     a series the viewer may run (the caller checked it)."""
@@ -73,6 +84,7 @@ async def class_insights(
         "waiting_per_session": t.number(found.waiting_per_session, digits=1),
         "retained": loyal,
         "at_risk": [(item, day_label(t, item.last_class.date())) for item in quiet],
+        "chat_link": chat_link,
     }
 
 
@@ -102,7 +114,7 @@ async def client(request: Request, viewer: Viewer) -> Response:
         viewer=viewer,
         nav="classes",
         trends=found,
-        chat=f"tg://user?id={found.client.id}",
+        chat=chat_link(found.client),
         latest_day=day_label(t, latest.day) if latest else None,
         care=care_flags(t, found.care, latest.pain if latest else None),
         rows=[(day_label(t, week.week), week) for week in found.weeks if week.mood is not None],
