@@ -95,6 +95,8 @@ MESSAGES: dict[str, str] = {
     "classes_for_trainers": N_("Only trainers can create classes."),
     "class_not_found": N_("That class doesn't exist (any more)."),
     "class_of_another_trainer": N_("That is another trainer's class."),
+    "client_not_found": N_("That person is not one of your clients."),
+    "admins_only": N_("Only admins can see this."),
     "class_already_ended": N_("This class has already ended."),
     "session_already_cancelled": N_("This session is already cancelled."),
     "session_started_cannot_cancel": N_(

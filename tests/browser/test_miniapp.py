@@ -85,6 +85,11 @@ async def test_trainer_sees_the_week_marks_attendance_and_the_chat_roster_shows_
 
     await page.click("text=About this class")
     await expect(page.locator(".figure")).to_contain_text("50%")
+    # The insights: this week's rate in the table, and its chart drawn (SVG under the CSP).
+    await expect(page.locator("#insights")).to_contain_text("Mon 30 Nov")
+    chart = page.locator("#insights img.chart")
+    await expect(chart).to_be_visible()
+    assert await chart.evaluate("image => image.complete && image.naturalWidth > 0")
     await shoot(page, "trainer-class")
     await page.goto(f"{base_url}/app/trainer/classes")
     await shoot(page, "trainer-classes")

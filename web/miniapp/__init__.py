@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.miniapp import pages
+from web.miniapp import insights, pages
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -50,6 +50,7 @@ def routes() -> list[BaseRoute]:
         Route("/app/bookings", pages.my_bookings, methods=["GET"]),
         Route("/app/progress", pages.my_progress, methods=["GET"]),
         Route("/app/progress.png", pages.progress_chart, methods=["GET"]),
+        *insights.routes(),
         Mount("/app/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -438,7 +438,7 @@ async def capacity(request: Request, viewer: Viewer) -> Response:
 @signed_in(Role.TRAINER)
 async def trainer_class(request: Request, viewer: Viewer) -> Response:
     """GET /app/trainer/classes/{id}: a class with its attendance so far, each client's
-    record, and its next sessions (the insights will join them here)."""
+    record, its insights (web/miniapp/insights.py) and its next sessions."""
     t, now = viewer.t, _now(request)
     series_id = _number(request.path_params["series_id"])
     async with context_of(request).deps.db.reading() as session:
@@ -449,6 +449,9 @@ async def trainer_class(request: Request, viewer: Viewer) -> Response:
         coming = await classes.upcoming(
             session, now=now, days=DAYS, series_id=series_id, include_cancelled=True
         )
+        from web.miniapp.insights import class_insights  # (it imports this module)
+
+        found = await class_insights(session, viewer, series, now=now)
     ranking = sorted(per_client.items(), key=lambda item: (-item[1][0], item[0]))
     clients = [
         {
@@ -473,6 +476,7 @@ async def trainer_class(request: Request, viewer: Viewer) -> Response:
         clients=clients,
         schedule=series_when(t, series),
         days=_by_day(t, [_line(t, info, viewer.zone) for info in coming], viewer.zone, []),
+        **found,
     )
 
 
