@@ -15,10 +15,13 @@ from tests.classes.conftest import add_series, sessions_of
 
 
 def errors(caplog) -> list[str]:
+    """What the bot logged as a warning or error, apart from the scheduler skipping a tick
+    whose previous run had not finished (a busy machine, not this test's concern)."""
     return [
         f"{record.name}: {record.getMessage()}"
         for record in caplog.records
         if record.levelno >= logging.WARNING
+        and not (record.name.startswith("apscheduler") and "maximum number" in record.getMessage())
     ]
 
 
