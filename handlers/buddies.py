@@ -3,16 +3,13 @@ nudge when someone misses two sessions in a row."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.models import Priority, User
-from bot.services import buddies, classes, outbox, users
+from bot.models import User
+from bot.services import buddies
 from bot.views.buddies import BUDDY
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, column
@@ -74,46 +71,6 @@ async def on_button(update: Update, context: BotContext) -> None:
         )
         return
     raise stale_button()
-
-
-async def missed_twice_notices(
-    session: AsyncSession, user_id: int, series_id: int, *, now: dt.datetime
-) -> list[outbox.Notice]:
-    """After a second no-show in a row: a warm "we missed you" with a one-tap rebook for
-    the client, and a gentle nudge suggestion for their buddy (each in their language)."""
-    if not await buddies.missed_twice(session, user_id, series_id):
-        return []
-    person = await users.get_user(session, user_id)
-    ahead = await classes.upcoming(session, now=now, days=21, series_id=series_id, limit=1)
-    title = ahead[0].series.title if ahead else None
-    rebook = (
-        {"session": ahead[0].session.id, "starts_at": ahead[0].session.starts_at.isoformat()}
-        if ahead
-        else {}
-    )
-    notices = [
-        outbox.Notice(
-            chat_id=user_id,
-            template="missed",
-            params={"title": title, **rebook},
-            dedupe_key=f"missed:{user_id}:{series_id}:{now.date().isoformat()}",
-            kind="missed",
-            priority=Priority.BACKGROUND,
-        )
-    ]
-    for buddy in await buddies.current_buddies(session, user_id, series_id, now=now):
-        notices.append(
-            outbox.Notice(
-                chat_id=buddy.id,
-                template="missed_buddy",
-                params={"name": person.first_name, "title": title},
-                dedupe_key=f"missed-buddy:{user_id}:{series_id}:{buddy.id}:{now.date().isoformat()}",
-                kind="buddy",
-                priority=Priority.BACKGROUND,
-                subjects=(user_id,),
-            )
-        )
-    return notices
 
 
 def register(application: Application) -> None:

@@ -11,7 +11,8 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.models import BookingState, SessionState
-from bot.services import bookings, classes, safety
+from bot.services import bookings, classes, notices, safety
+from bot.services.notices import after_attendance
 from bot.views.bookings import BOOKING
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.classes import (
@@ -25,10 +26,8 @@ from bot.views.classes import (
 from bot.views.formatting import duration, short_when, zone_of
 from bot.views.keyboards import button, column
 from bot.views.safety import pending_line
-from handlers import notices
 from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
-from handlers.myclasses import after_attendance
 from handlers.replies import answer_query, edit_or_send, remove_buttons, respond
 
 PAGE_SIZE = 6
@@ -189,16 +188,13 @@ async def _book(update: Update, context: BotContext, session_id: int) -> None:
     now = context.deps.clock.now()
     try:
         async with context.deps.db.transaction() as session:
-            result = await bookings.book(session, context.actor, session_id, now=now)
-            if result.status == "pending_clearance":
-                await notices.tell_trainer_clearance_needed(
-                    session,
-                    result.booking,
-                    result.info,
-                    context.actor.first_name,
-                    hold_hours=context.deps.settings.clearance_hold_hours,
-                    now=now,
-                )
+            result = await notices.book(
+                session,
+                context.actor,
+                session_id,
+                hold_hours=context.deps.settings.clearance_hold_hours,
+                now=now,
+            )
             text, keyboard = await _detail(context, session_id, session)
     except safety.ScreeningNeeded:
         from handlers.safety import offer_screening

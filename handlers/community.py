@@ -4,18 +4,16 @@ privately, and anonymous averages of at least three people."""
 
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import resolve_language, translator
-from bot.models import Priority, Role
-from bot.services import classes, community, groups, outbox, users
+from bot.models import Role
+from bot.services import classes, community, groups
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.keyboards import button, column, deep_link, link_button
 from handlers.guards import command, guard
@@ -126,42 +124,6 @@ async def on_new_members(update: Update, context: BotContext) -> None:
 
 
 # --------------------------------------------------------------------- milestones
-
-
-async def tell_milestones(
-    session: AsyncSession, user_id: int, reached: list[str], *, now: dt.datetime
-) -> None:
-    """Congratulate privately; announce in the class's groups only if the client opted in
-    (each in its reader's language, bot/views/progress.py)."""
-    if not reached:
-        return
-    person = await users.get_user(session, user_id)
-    groups = await community.groups_of_client(session, user_id) if person.share_milestones else []
-    notices = []
-    for kind in reached:
-        notices.append(
-            outbox.Notice(
-                chat_id=user_id,
-                template="milestone",
-                params={"kind": kind},
-                dedupe_key=f"milestone:{user_id}:{kind}",
-                kind="milestone",
-                priority=Priority.BACKGROUND,
-            )
-        )
-        notices += [
-            outbox.Notice(
-                chat_id=group.chat_id,
-                template="milestone_group",
-                params={"kind": kind, "name": person.first_name},
-                dedupe_key=f"milestone-group:{group.id}:{user_id}:{kind}",
-                kind="milestone_group",
-                priority=Priority.BACKGROUND,
-                subjects=(user_id,),
-            )
-            for group in groups
-        ]
-    await outbox.enqueue(session, notices, now=now)
 
 
 def register(application: Application) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.models import Attendance, BookingState, Role, SessionState
-from bot.services import bookings, buddies, classes, outbox, progress, safety, users
+from bot.services import bookings, buddies, classes, notices, safety, users
 from bot.services.errors import InvalidInput
 from bot.views.callbacks import pack, pattern, stale_button, unpack
 from bot.views.classes import (
@@ -35,7 +34,7 @@ from bot.views.formatting import (
 )
 from bot.views.keyboards import button, column, grid
 from bot.views.safety import screening_line
-from handlers import conversation, notices
+from handlers import conversation
 from handlers.app_buttons import with_app_button
 from handlers.guards import command, guard
 from handlers.replies import answer_query, edit_or_send, respond
@@ -264,7 +263,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             marked, info = await bookings.mark_attendance(
                 session, context.actor, number, mark, now=now
             )
-            await after_attendance(session, marked.user_id, info.series.id, now=now)
+            await notices.after_attendance(session, marked.user_id, info.series.id, now=now)
         text, keyboard = await _attendance_view(context, info.session.id)
     elif action == "clr":
         async with context.deps.db.reading() as session:
@@ -807,22 +806,6 @@ def _location_done(t: Translator, following: bool, told: int) -> str:
         "📍 Location of this session changed; {n} booked person is being told.",
         "📍 Location of this session changed; {n} booked people are being told.",
         told,
-    )
-
-
-async def after_attendance(
-    session: AsyncSession, user_id: int, series_id: int, *, now: dt.datetime
-) -> None:
-    """What a new attendance mark may bring: milestones, or after two no-shows in a row a
-    warm word for the client and a nudge for their buddy."""
-    from handlers.buddies import missed_twice_notices
-    from handlers.community import tell_milestones
-
-    await tell_milestones(
-        session, user_id, await progress.new_milestones(session, user_id, now=now), now=now
-    )
-    await outbox.enqueue(
-        session, await missed_twice_notices(session, user_id, series_id, now=now), now=now
     )
 
 

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.services import bookings, safety, users
+from bot.services import bookings, notices, safety, users
 from bot.views.callbacks import pattern, stale_button, unpack
 from bot.views.safety import (
     READY,
@@ -22,7 +22,6 @@ from bot.views.safety import (
     screening_intro,
     screening_intro_markup,
 )
-from handlers import notices
 from handlers.guards import guard
 from handlers.replies import answer_query, edit_or_send, respond
 
@@ -109,16 +108,13 @@ async def _finish(update: Update, context: BotContext, draft: dict) -> None:
         await safety.record_screening(session, user, answers, now=now)
     context.actor = user
     async with context.deps.db.transaction() as session:
-        result = await bookings.book(session, context.actor, draft["session"], now=now)
-        if result.status == "pending_clearance":
-            await notices.tell_trainer_clearance_needed(
-                session,
-                result.booking,
-                result.info,
-                context.actor.first_name,
-                hold_hours=settings.clearance_hold_hours,
-                now=now,
-            )
+        result = await notices.book(
+            session,
+            context.actor,
+            draft["session"],
+            hold_hours=settings.clearance_hold_hours,
+            now=now,
+        )
     await answer_query(update, context)
     if any(answers.values()):
         text = clearance_needed(

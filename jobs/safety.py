@@ -9,8 +9,7 @@ import logging
 from telegram.ext import Application
 
 from bot.context import BotContext, Deps
-from bot.services import bookings, safety
-from handlers import notices
+from bot.services import bookings, notices, safety
 
 log = logging.getLogger(__name__)
 

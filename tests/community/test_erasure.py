@@ -43,13 +43,12 @@ from bot.services import (
     users,
 )
 from bot.services.errors import InvalidInput
+from bot.services.notices import after_attendance, tell_cancelled
 from bot.services.tip_library import load_library
 from bot.services.users import Profile
 from bot.views import notices
 from handlers.broadcasts import heading
 from handlers.checkins import heads_up
-from handlers.myclasses import after_attendance
-from handlers.notices import tell_cancelled
 from jobs.community import run_community
 from jobs.reminders import queue_due_reminders
 from jobs.tips import queue_due_tips

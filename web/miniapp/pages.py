@@ -22,15 +22,14 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.i18n import N_, Translator
 from bot.models import Attendance, BookingState, Role, SessionState
-from bot.services import bookings, classes, progress, signin, users
+from bot.services import bookings, classes, notices, progress, signin, users
 from bot.services.classes import SessionInfo
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.services.notices import after_attendance
 from bot.views.classes import series_when
 from bot.views.errors import error_text
 from bot.views.formatting import duration, local, long_when, percent
 from bot.views.progress import render_chart, summary
-from handlers import notices
-from handlers.myclasses import after_attendance
 from web.context import context_of
 from web.miniapp.auth import Viewer, csrf_ok, form_of, same_origin, start_session, viewer_of
 from web.miniapp.render import page
@@ -574,16 +573,13 @@ async def book(request: Request, viewer: Viewer) -> Response:
     deps = context_of(request).deps
     # A class that screens first raises ScreeningNeeded: its questions are asked in the chat.
     async with deps.db.transaction() as session:
-        result = await bookings.book(session, viewer.user, session_id, now=now)
-        if result.status == "pending_clearance":
-            await notices.tell_trainer_clearance_needed(
-                session,
-                result.booking,
-                result.info,
-                viewer.user.first_name,
-                hold_hours=deps.settings.clearance_hold_hours,
-                now=now,
-            )
+        result = await notices.book(
+            session,
+            viewer.user,
+            session_id,
+            hold_hours=deps.settings.clearance_hold_hours,
+            now=now,
+        )
     note = {
         "confirmed": "booked",
         "waitlisted": "waitlisted",

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Booking, Priority, User
-from bot.services import outbox
-from bot.services.bookings import CancelResult, Promotion
+from bot.services import buddies, classes, community, outbox, progress, users
+from bot.services.bookings import BookingResult, CancelResult, Promotion
+from bot.services.bookings import book as bookings_book
 from bot.services.classes import Affected, SessionInfo, session_info
 from bot.services.safety import Cleared, Readiness
 
@@ -183,6 +184,20 @@ async def tell_cleared(session: AsyncSession, cleared: Cleared, *, now: dt.datet
     )
 
 
+async def book(
+    session: AsyncSession, actor: User, session_id: int, *, hold_hours: int, now: dt.datetime
+) -> BookingResult:
+    """Book as the chat's Book button and the Mini App both do: `bookings.book`, and when the
+    place is held for clearance, the trainer's private heads-up in the same transaction.
+    Raises what `bookings.book` raises (ScreeningNeeded for a class that screens first)."""
+    result = await bookings_book(session, actor, session_id, now=now)
+    if result.status == "pending_clearance":
+        await tell_trainer_clearance_needed(
+            session, result.booking, result.info, actor.first_name, hold_hours=hold_hours, now=now
+        )
+    return result
+
+
 async def tell_trainer_clearance_needed(
     session: AsyncSession,
     booking: Booking,
@@ -235,4 +250,96 @@ async def tell_trainer_readiness(
             )
         ],
         now=now,
+    )
+
+
+# ----------------------------------------------- after an attendance mark (chat and Mini App)
+
+
+async def missed_twice_notices(
+    session: AsyncSession, user_id: int, series_id: int, *, now: dt.datetime
+) -> list[outbox.Notice]:
+    """After a second no-show in a row: a warm "we missed you" with a one-tap rebook for
+    the client, and a gentle nudge suggestion for their buddy (each in their language)."""
+    if not await buddies.missed_twice(session, user_id, series_id):
+        return []
+    person = await users.get_user(session, user_id)
+    ahead = await classes.upcoming(session, now=now, days=21, series_id=series_id, limit=1)
+    title = ahead[0].series.title if ahead else None
+    rebook = (
+        {"session": ahead[0].session.id, "starts_at": ahead[0].session.starts_at.isoformat()}
+        if ahead
+        else {}
+    )
+    notices = [
+        outbox.Notice(
+            chat_id=user_id,
+            template="missed",
+            params={"title": title, **rebook},
+            dedupe_key=f"missed:{user_id}:{series_id}:{now.date().isoformat()}",
+            kind="missed",
+            priority=Priority.BACKGROUND,
+        )
+    ]
+    for buddy in await buddies.current_buddies(session, user_id, series_id, now=now):
+        notices.append(
+            outbox.Notice(
+                chat_id=buddy.id,
+                template="missed_buddy",
+                params={"name": person.first_name, "title": title},
+                dedupe_key=f"missed-buddy:{user_id}:{series_id}:{buddy.id}:{now.date().isoformat()}",
+                kind="buddy",
+                priority=Priority.BACKGROUND,
+                subjects=(user_id,),
+            )
+        )
+    return notices
+
+
+async def tell_milestones(
+    session: AsyncSession, user_id: int, reached: list[str], *, now: dt.datetime
+) -> None:
+    """Congratulate privately; announce in the class's groups only if the client opted in
+    (each in its reader's language, bot/views/progress.py)."""
+    if not reached:
+        return
+    person = await users.get_user(session, user_id)
+    groups = await community.groups_of_client(session, user_id) if person.share_milestones else []
+    notices = []
+    for kind in reached:
+        notices.append(
+            outbox.Notice(
+                chat_id=user_id,
+                template="milestone",
+                params={"kind": kind},
+                dedupe_key=f"milestone:{user_id}:{kind}",
+                kind="milestone",
+                priority=Priority.BACKGROUND,
+            )
+        )
+        notices += [
+            outbox.Notice(
+                chat_id=group.chat_id,
+                template="milestone_group",
+                params={"kind": kind, "name": person.first_name},
+                dedupe_key=f"milestone-group:{group.id}:{user_id}:{kind}",
+                kind="milestone_group",
+                priority=Priority.BACKGROUND,
+                subjects=(user_id,),
+            )
+            for group in groups
+        ]
+    await outbox.enqueue(session, notices, now=now)
+
+
+async def after_attendance(
+    session: AsyncSession, user_id: int, series_id: int, *, now: dt.datetime
+) -> None:
+    """What a new attendance mark may bring: milestones, or after two no-shows in a row a
+    warm word for the client and a nudge for their buddy."""
+    await tell_milestones(
+        session, user_id, await progress.new_milestones(session, user_id, now=now), now=now
+    )
+    await outbox.enqueue(
+        session, await missed_twice_notices(session, user_id, series_id, now=now), now=now
     )
