@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from html import escape
 from typing import Any
 
@@ -66,12 +66,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
     t = context.t
     async with context.deps.db.reading() as session:
         found = await tips.stats(session, context.actor, context.deps.library, t.language)
-    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for item in found:
-        totals = per_category[item.category]
-        totals[0] += item.sent
-        totals[1] += item.helpful
-        totals[2] += item.not_for_me
+    per_category = tips.totals_by_category(found)
     lines = [
         t._("📊 <b>Tips among all clients</b>")
         if context.actor.role == Role.ADMIN
@@ -86,7 +81,8 @@ async def show_stats(update: Update, context: BotContext) -> None:
         t._("<b>By category</b> (sent · 👍 · 🙅)"),
     ]
     for category in CATEGORIES:
-        sent, yes, no = per_category[category]
+        totals = per_category[category]
+        sent, yes, no = totals["sent"], totals["helpful"], totals["not_for_me"]
         answered = yes + no
         kinds = Counter(item.source_kind for item in found if item.category == category)
         counts = {

@@ -642,6 +642,17 @@ class TipStats:
     not_for_me: int
 
 
+def totals_by_category(found: Iterable[TipStats]) -> dict[str, Counter[str]]:
+    """`stats` summed per category ("sent", "helpful", "not_for_me"): every category of the
+    library first, in its order (zeros included), then any other a trainer's tip names."""
+    sums: dict[str, Counter[str]] = {category: Counter() for category in CATEGORIES}
+    for item in found:
+        sums.setdefault(item.category, Counter()).update(
+            sent=item.sent, helpful=item.helpful, not_for_me=item.not_for_me
+        )
+    return sums
+
+
 async def stats(
     session: AsyncSession, trainer: User, library: Library, language: str = "en"
 ) -> list[TipStats]:

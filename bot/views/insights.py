@@ -5,12 +5,10 @@ statistics of /tipstats summed per category."""
 from __future__ import annotations
 
 import io
-from collections import Counter
 
 from bot.i18n import N_, Translator
 from bot.services.insights import WeekAttendance, WeekFeeling
-from bot.services.tip_library import CATEGORIES
-from bot.services.tips import TipStats
+from bot.services.tips import TipStats, totals_by_category
 from bot.views.checkins import HEADS_UP_REASONS
 from bot.views.formatting import day_label
 from bot.views.tips import category_name
@@ -90,11 +88,6 @@ def trends_chart(t: Translator, weeks: list[WeekFeeling]) -> str:
 
 def tip_categories(t: Translator, found: list[TipStats]) -> list[dict[str, object]]:
     """The /tipstats figures summed per category, in the order /tipstats lists them."""
-    sums: dict[str, Counter[str]] = {category: Counter() for category in CATEGORIES}
-    for item in found:
-        sums.setdefault(item.category, Counter()).update(
-            sent=item.sent, helpful=item.helpful, not_for_me=item.not_for_me
-        )
     return [
         {
             "name": category_name(t, category),
@@ -102,5 +95,5 @@ def tip_categories(t: Translator, found: list[TipStats]) -> list[dict[str, objec
             "helpful": totals["helpful"],
             "not_for_me": totals["not_for_me"],
         }
-        for category, totals in sums.items()
+        for category, totals in totals_by_category(found).items()
     ]
