@@ -214,6 +214,9 @@ class Translator:
 
     def number(self, value: int | float | Decimal, *, digits: int | None = None) -> str:
         """A number in the reader's notation ("3.5" / "3,5"); `digits` after the point."""
+        if digits is None and type(value) is int and 0 <= value < 1000:
+            # No grouping, no sign, the same digits in every language: Babel not needed.
+            return str(value)
         if digits is not None:
             return format_decimal(value, format=f"#,##0.{'0' * digits}", locale=self.locale)
         return format_decimal(value, locale=self.locale)

@@ -41,18 +41,11 @@ def _zone(context: BotContext) -> str:
 async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
     t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     async with context.deps.db.reading() as session:
-        total = await classes.count_upcoming(session, now=now, days=DAYS)
-        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-        page = max(0, min(page, pages - 1))
-        shown = await classes.upcoming(
-            session, now=now, days=DAYS, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        found = await classes.listing(
+            session, context.actor.id, now=now, days=DAYS, page=page, page_size=PAGE_SIZE
         )
-        mine = {
-            b.info.session.id: b.booking.state
-            for b in await bookings.upcoming_bookings(
-                session, context.actor.id, now=now, session_ids=[i.session.id for i in shown]
-            )
-        }
+    shown, page = found.sessions, found.page
+    pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
     if not shown:
         return (
             t._("📅 There are no classes in the next two weeks yet. Please check again soon."),
@@ -68,8 +61,7 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
         "",
     ]
     buttons = []
-    for info in shown:
-        state = mine.get(info.session.id)
+    for info, state in shown:
         lines.append(listing_line(t, info, zone, state))
         label = session_button_label(t, info, zone, state)
         buttons.append([button(label, pack(LIST, "s", info.session.id))])
@@ -94,22 +86,20 @@ async def show_classes(update: Update, context: BotContext) -> None:
 
 
 async def _detail(
-    context: BotContext, session_id: int, session: AsyncSession | None = None
+    context: BotContext,
+    session_id: int,
+    session: AsyncSession | None = None,
+    mine: bookings.MyBooking | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A session's detail view for the reader; inside `session` when given."""
+    """A session's detail view for the reader; inside `session` when given. `mine`, when
+    given, is the reader's booking of it (known after a Book press), else it is looked up."""
     if session is None:
         async with context.deps.db.reading() as reading:
             return await _detail(context, session_id, reading)
     t, now, zone = context.t, context.deps.clock.now(), _zone(context)
     info = await classes.session_info(session, session_id)
-    mine = next(
-        iter(
-            await bookings.upcoming_bookings(
-                session, context.actor.id, now=now, session_ids=[session_id]
-            )
-        ),
-        None,
-    )
+    if mine is None:
+        mine = await bookings.booking_of(session, context.actor.id, info, now=now)
     lines = [session_details(t, info, zone)]
     if info.session.state == SessionState.CANCELLED:
         lines.append("\n" + t._("❌ This session is cancelled."))
@@ -195,7 +185,8 @@ async def _book(update: Update, context: BotContext, session_id: int) -> None:
                 hold_hours=context.deps.settings.clearance_hold_hours,
                 now=now,
             )
-            text, keyboard = await _detail(context, session_id, session)
+            mine = bookings.MyBooking(result.booking, result.info, result.position)
+            text, keyboard = await _detail(context, session_id, session, mine)
     except safety.ScreeningNeeded:
         from handlers.safety import offer_screening
 

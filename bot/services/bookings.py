@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db import insert_ignoring_conflicts
 from bot.models import (
     Attendance,
     Booking,
@@ -38,6 +38,9 @@ from bot.services.classes import (
 from bot.services.errors import DomainError, InvalidInput, NotFound
 
 CHECK_IN_BEFORE = dt.timedelta(minutes=15)
+# One alias for every query that joins a session's trainer: SQLAlchemy memoizes what it
+# learns about an alias on the alias, so one made per call is worked out anew each time.
+_TRAINER = aliased(User, name="trainer")
 ATTENDANCE_EDITABLE = dt.timedelta(hours=48)
 
 
@@ -165,36 +168,15 @@ async def book(
     Pressing Book twice changes nothing. A past, cancelled or unknown session, or one that
     overlaps another confirmed booking of the user's, is refused with the reason.
     """
-    info = await session_info(session, session_id)
+    # Bookings of one session take turns (the rest of the practice is not held up), so that
+    # waitlist places are handed out in order and each position is told once.
+    info = await session_info(session, session_id, lock=True)
     target = info.session
     if target.state == SessionState.CANCELLED:
         raise InvalidInput("session_cancelled_cannot_book")
     if target.starts_at <= now:
         raise InvalidInput("session_started_cannot_book")
-    # Bookings of one session take turns (the rest of the practice is not held up), so that
-    # waitlist places are handed out in order and each position is told once.
-    await _lock_session(session, session_id)
-    await insert_ignoring_conflicts(
-        session,
-        Booking.__table__,
-        [
-            {
-                "session_id": session_id,
-                "user_id": user.id,
-                "state": BookingState.CANCELLED.value,
-                "late_cancel": False,
-                "created_at": now,
-                "updated_at": now,
-            }
-        ],
-        ["session_id", "user_id"],
-    )
-    booking = await session.scalar(
-        select(Booking)
-        .where(Booking.session_id == session_id, Booking.user_id == user.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    booking = await _booking_row(session, session_id, user.id, now=now)
     if booking.state == BookingState.CONFIRMED:
         return BookingResult("already_confirmed", booking, info)
     if booking.state == BookingState.WAITLISTED:
@@ -225,6 +207,29 @@ async def book(
     booking.waitlisted_at = now
     await session.flush()
     return BookingResult("waitlisted", booking, info, await waitlist_position(session, booking))
+
+
+async def _booking_row(
+    session: AsyncSession, session_id: int, user_id: int, *, now: dt.datetime
+) -> Booking:
+    """The user's booking row of the session, locked: the one they had (in whatever state),
+    or a new one in the cancelled state (one statement either way)."""
+    dialect = sqlite if session.bind.dialect.name == "sqlite" else postgresql
+    fresh = {
+        "session_id": session_id,
+        "user_id": user_id,
+        "state": BookingState.CANCELLED.value,
+        "late_cancel": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert = dialect.insert(Booking).values(fresh)
+    # "Do update" with an unchanged value: the existing row is locked and returned as well.
+    statement = insert.on_conflict_do_update(
+        index_elements=[Booking.session_id, Booking.user_id],
+        set_={"user_id": insert.excluded.user_id},
+    ).returning(Booking)
+    return await session.scalar(statement, execution_options={"populate_existing": True})
 
 
 async def _needs_clearance(
@@ -512,7 +517,7 @@ async def upcoming_bookings(
 ) -> list[MyBooking]:
     """The user's confirmed and waitlisted bookings of sessions that have not ended
     (only of `session_ids`, when given), earliest first."""
-    trainer = aliased(User)
+    trainer = _TRAINER
     query = (
         select(Booking, ClassSession, ClassSeries, trainer)
         .join(ClassSession, Booking.session_id == ClassSession.id)
@@ -540,6 +545,34 @@ async def upcoming_bookings(
         )
         found.append(MyBooking(booking, info, position))
     return found
+
+
+_OWN_BOOKING = select(Booking).where(
+    Booking.session_id == bindparam("session_id"),
+    Booking.user_id == bindparam("user_id"),
+    Booking.state.in_([BookingState.CONFIRMED, BookingState.WAITLISTED]),
+)
+
+
+async def booking_of(
+    session: AsyncSession, user_id: int, info: SessionInfo, *, now: dt.datetime
+) -> MyBooking | None:
+    """The user's confirmed or waitlisted booking of the session in `info`, as
+    `upcoming_bookings` lists it; None when they have none or the session is over or
+    cancelled."""
+    if info.session.state != SessionState.SCHEDULED or info.session.ends_at <= now:
+        return None
+    booking = await session.scalar(
+        _OWN_BOOKING, {"session_id": info.session.id, "user_id": user_id}
+    )
+    if booking is None:
+        return None
+    position = (
+        await waitlist_position(session, booking)
+        if booking.state == BookingState.WAITLISTED
+        else None
+    )
+    return MyBooking(booking, info, position)
 
 
 # --------------------------------------------------------------------- attendance

@@ -11,8 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, load_only
 
 from bot.db import insert_ignoring_conflicts
 from bot.models import (
@@ -376,17 +377,104 @@ async def count_upcoming(session: AsyncSession, *, now: dt.datetime, days: int =
     return await session.scalar(query) or 0
 
 
-async def session_info(session: AsyncSession, session_id: int) -> SessionInfo:
-    """One session with its series and trainer; NotFound if there is none."""
-    row = (
-        await session.execute(
-            select(ClassSession, ClassSeries, User, _waitlist_count())
-            .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-            .join(User, ClassSeries.trainer_id == User.id)
-            .where(ClassSession.id == session_id)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+@dataclass(frozen=True)
+class Listing:
+    """One page of the timetable as a client sees it."""
+
+    # Scheduled sessions in the whole period, and the page shown (0-based).
+    total: int
+    page: int
+    # Each session of the page with the state of the reader's own booking of it (confirmed
+    # or waitlisted), None when they have none.
+    sessions: list[tuple[SessionInfo, BookingState | None]]
+
+
+# The statements below run for nearly every update, so they are built once: building one
+# (and working out its cache key) costs more CPU than running it. Values go in as parameters.
+_MINE = aliased(Booking, name="mine")
+_LISTING = (
+    select(
+        ClassSession,
+        ClassSeries,
+        User,
+        _waitlist_count(),
+        _MINE.state,
+        func.count().over().label("total"),
+    )
+    .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+    .join(User, ClassSeries.trainer_id == User.id)
+    .outerjoin(
+        _MINE,
+        and_(
+            _MINE.session_id == ClassSession.id,
+            _MINE.user_id == bindparam("user_id"),
+            _MINE.state.in_([BookingState.CONFIRMED, BookingState.WAITLISTED]),
+        ),
+    )
+    .where(
+        ClassSession.starts_at > bindparam("now"),
+        ClassSession.starts_at <= bindparam("until"),
+        ClassSession.state == SessionState.SCHEDULED,
+    )
+    .order_by(ClassSession.starts_at, ClassSession.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+    # A list names the trainer and nothing else of theirs (of some thirty columns).
+    .options(load_only(User.id, User.first_name))
+)
+_SESSION_INFO = (
+    select(ClassSession, ClassSeries, User, _waitlist_count())
+    .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+    .join(User, ClassSeries.trainer_id == User.id)
+    .where(ClassSession.id == bindparam("session_id"))
+    .execution_options(populate_existing=True)
+)
+
+
+async def listing(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    now: dt.datetime,
+    days: int,
+    page: int,
+    page_size: int,
+) -> Listing:
+    """Page `page` of the scheduled sessions starting in the next `days` days, earliest
+    first, each with the state of `user_id`'s booking of it; the last page when `page` is
+    past the end (a button pressed after sessions went away), the first when below 0."""
+    until = now + dt.timedelta(days=days)
+    page = max(0, page)
+    params = {"user_id": user_id, "now": now, "until": until, "limit": page_size}
+    rows = (await session.execute(_LISTING, {**params, "offset": page * page_size})).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = await count_upcoming(session, now=now, days=days) if page else 0
+        page = max(0, (total - 1) // page_size)
+        if total:
+            rows = (await session.execute(_LISTING, {**params, "offset": page * page_size})).all()
+    return Listing(
+        total=total,
+        page=page,
+        sessions=[
+            (SessionInfo(session=s, series=series, trainer=t, waitlist=waiting), mine)
+            for s, series, t, waiting, mine, _total in rows
+        ],
+    )
+
+
+_SESSION_INFO_LOCKED = _SESSION_INFO.with_for_update(of=ClassSession)
+
+
+async def session_info(
+    session: AsyncSession, session_id: int, *, lock: bool = False
+) -> SessionInfo:
+    """One session with its series and trainer; NotFound if there is none. With `lock`, the
+    session's row stays locked (FOR UPDATE on PostgreSQL) until the transaction ends: what
+    changes its places and waitlist takes turns behind it."""
+    statement = _SESSION_INFO_LOCKED if lock else _SESSION_INFO
+    row = (await session.execute(statement, {"session_id": session_id})).first()
     if row is None:
         raise NotFound("class_not_found")
     return SessionInfo(session=row[0], series=row[1], trainer=row[2], waitlist=row[3])

@@ -229,6 +229,55 @@ async def test_booking_confirms_then_waitlists_with_positions(db):
     assert (again.status, again.position) == ("already_waitlisted", 2)
 
 
+async def test_the_timetable_marks_the_readers_own_places_page_by_page(db):
+    """/classes reads a page with the reader's own bookings in one statement: the marks are
+    theirs alone (a cancelled booking marks nothing), the total counts the whole fortnight,
+    and a page past the end (a stale "Later" button) shows the last page."""
+    trainer = await person(db, 1, role=Role.TRAINER)
+    series = await new_series(db, trainer, capacity=1)
+    ahead = await sessions_of(db, series.id)
+    fortnight = [s for s in ahead if s.starts_at <= NOW + dt.timedelta(days=14)]
+    reader, other = await person(db, 10), await person(db, 11)
+    await book(db, other, fortnight[0].id)
+    await book(db, reader, fortnight[0].id)  # full: waitlisted
+    await book(db, reader, fortnight[1].id)
+    cancelled = (await book(db, reader, fortnight[2].id)).booking
+    async with db.transaction() as session:
+        await bookings.cancel(session, reader.id, cancelled.id, now=NOW)
+    async with db.reading() as session:
+        first = await classes.listing(session, reader.id, now=NOW, days=14, page=0, page_size=2)
+        second = await classes.listing(session, reader.id, now=NOW, days=14, page=1, page_size=2)
+        stale = await classes.listing(session, reader.id, now=NOW, days=14, page=9, page_size=2)
+        theirs = await classes.listing(session, other.id, now=NOW, days=14, page=0, page_size=2)
+        detail = await bookings.booking_of(
+            session, reader.id, await classes.session_info(session, fortnight[0].id), now=NOW
+        )
+    assert first.total == len(fortnight) == 4
+    assert [(i.session.id, mine) for i, mine in first.sessions] == [
+        (fortnight[0].id, BookingState.WAITLISTED),
+        (fortnight[1].id, BookingState.CONFIRMED),
+    ]
+    assert first.sessions[0][0].waitlist == 1 and first.sessions[0][0].spots_left == 0
+    assert first.sessions[0][0].trainer.first_name == "P1"
+    assert [(i.session.id, mine) for i, mine in second.sessions] == [
+        (fortnight[2].id, None),
+        (fortnight[3].id, None),
+    ]
+    assert stale.page == 1 and [i.session.id for i, _ in stale.sessions] == [
+        fortnight[2].id,
+        fortnight[3].id,
+    ]
+    assert [mine for _, mine in theirs.sessions] == [BookingState.CONFIRMED, None]
+    assert detail.booking.state == BookingState.WAITLISTED and detail.position == 1
+    async with db.reading() as session:
+        past = await classes.session_info(session, fortnight[1].id)
+        assert await bookings.booking_of(session, reader.id, past, now=past.session.ends_at) is None
+        empty = await classes.listing(
+            session, reader.id, now=NOW + dt.timedelta(days=400), days=14, page=3, page_size=2
+        )
+    assert (empty.total, empty.page, empty.sessions) == (0, 0, [])
+
+
 async def test_past_cancelled_and_unknown_sessions_are_refused(db):
     trainer = await person(db, 1, role=Role.TRAINER)
     series = await new_series(db, trainer)
