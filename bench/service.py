@@ -142,6 +142,10 @@ class Bots:
                     WEBHOOK_URL=self.hook, WEBHOOK_SECRET=SECRET, WEB_PORT=str(self.ports[index])
                 )
             module = ["bench.echo_bot"] if kind == "echo" else ["bot", "run"]
+            profile = os.environ.get("BENCH_PROFILE")
+            if profile and kind != "echo" and checkout == PROJECT_ROOT:
+                # bench/profiled.py: a CPU-time cProfile of the whole run, written at exit.
+                module = ["bench.profiled", f"{profile}.{mode}.{replicas}.{index}"]
             log = (workdir / f"{kind}-{mode}-{replicas}-{index}.log").open("wb")
             self.processes.append(
                 subprocess.Popen(
