@@ -92,14 +92,17 @@ async def _detail(
     mine: bookings.MyBooking | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A session's detail view for the reader; inside `session` when given. `mine`, when
-    given, is the reader's booking of it (known after a Book press), else it is looked up."""
+    given, is the reader's booking of it with the session as it is now (known after a Book
+    press), else both are looked up."""
     if session is None:
         async with context.deps.db.reading() as reading:
             return await _detail(context, session_id, reading)
     t, now, zone = context.t, context.deps.clock.now(), _zone(context)
-    info = await classes.session_info(session, session_id)
     if mine is None:
+        info = await classes.session_info(session, session_id)
         mine = await bookings.booking_of(session, context.actor.id, info, now=now)
+    else:
+        info = mine.info
     lines = [session_details(t, info, zone)]
     if info.session.state == SessionState.CANCELLED:
         lines.append("\n" + t._("❌ This session is cancelled."))

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.models import (
     Attendance,
@@ -55,7 +56,8 @@ class Promotion:
 
 @dataclass
 class BookingResult:
-    """What a Book press did: confirmed, waitlisted (with position), or nothing new."""
+    """What a Book press did: confirmed, waitlisted (with position), or nothing new; `info`
+    is the session as it is after the press (places and waitlist counted)."""
 
     # "confirmed", "pending_clearance" (a place held until the trainer clears the client),
     # "waitlisted", "already_confirmed", "already_waitlisted"
@@ -136,9 +138,10 @@ async def _lock_session(session: AsyncSession, session_id: int) -> None:
     )
 
 
-async def _take_place(session: AsyncSession, session_id: int) -> bool:
-    """Raise the session's booked count if a place is free: True when one was taken."""
-    result = await session.execute(
+async def _take_place(session: AsyncSession, session_id: int) -> int | None:
+    """Raise the session's booked count if a place is free: the new count when one was
+    taken, None when none was free."""
+    return await session.scalar(
         update(ClassSession)
         .where(
             ClassSession.id == session_id,
@@ -146,9 +149,9 @@ async def _take_place(session: AsyncSession, session_id: int) -> bool:
             ClassSession.booked_count < ClassSession.capacity,
         )
         .values(booked_count=ClassSession.booked_count + 1)
+        .returning(ClassSession.booked_count)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
 
 
 async def _free_place(session: AsyncSession, session_id: int) -> None:
@@ -193,7 +196,11 @@ async def book(
     booking.readiness_flag = booking.readiness_pain = booking.readiness_new = None
     booking.readiness_at = None
     booking.updated_at = now
-    if await _take_place(session, session_id):
+    # The session stays locked until the transaction ends, so what `info` says of its places
+    # and waitlist is brought up to date here rather than read again.
+    booked = await _take_place(session, session_id)
+    if booked is not None:
+        set_committed_value(target, "booked_count", booked)
         booking.state = BookingState.CONFIRMED
         booking.confirmed_at = now
         booking.waitlisted_at = None
@@ -205,6 +212,7 @@ async def book(
     booking.state = BookingState.WAITLISTED
     booking.waitlist_number = await _next_waitlist_number(session, session_id)
     booking.waitlisted_at = now
+    info.waitlist += 1
     await session.flush()
     return BookingResult("waitlisted", booking, info, await waitlist_position(session, booking))
 
@@ -392,7 +400,7 @@ async def promote_from_waitlist(
         if await _overlapping(session, candidate.user_id, info.session) is not None:
             skipped.append(candidate.id)
             continue
-        if not await _take_place(session, session_id):
+        if await _take_place(session, session_id) is None:
             break
         candidate.state = BookingState.CONFIRMED
         candidate.confirmed_at = now

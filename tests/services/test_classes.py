@@ -223,6 +223,9 @@ async def test_booking_confirms_then_waitlists_with_positions(db):
     results = [await book(db, c, first.id) for c in clients]
     assert [r.status for r in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert [r.position for r in results[2:]] == [1, 2]
+    # What each press shows next is the session after it: its places and its waitlist.
+    seen = [(r.info.session.booked_count, r.info.spots_left, r.info.waitlist) for r in results]
+    assert seen == [(1, 1, 0), (2, 0, 0), (2, 0, 1), (2, 0, 2)]
     again = await book(db, clients[0], first.id)
     assert again.status == "already_confirmed"
     again = await book(db, clients[3], first.id)
