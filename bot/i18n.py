@@ -172,7 +172,7 @@ class Translator:
     # ------------------------------------------------------------------ dates and numbers
 
     def _format(self, moment: dt.datetime, pattern: str, zone: str) -> str:
-        return format_datetime(moment, pattern, tzinfo=ZoneInfo(zone), locale=self.locale)
+        return _formatted(self.locale, moment, pattern, zone)
 
     def time(self, moment: dt.datetime, zone: str) -> str:
         """The wall-clock time in `zone`: "18:00"."""
@@ -220,6 +220,13 @@ class Translator:
         if digits is not None:
             return format_decimal(value, format=f"#,##0.{'0' * digits}", locale=self.locale)
         return format_decimal(value, locale=self.locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(locale: Locale, moment: dt.datetime, pattern: str, zone: str) -> str:
+    # A timetable names the same few sessions to everyone, twice per screen (the line and
+    # its button): Babel's formatting is pure, and costs more than the rest of a line.
+    return format_datetime(moment, pattern, tzinfo=ZoneInfo(zone), locale=locale)
 
 
 @functools.cache
