@@ -392,15 +392,23 @@ class Listing:
 # The statements below run for nearly every update, so they are built once: building one
 # (and working out its cache key) costs more CPU than running it. Values go in as parameters.
 _MINE = aliased(Booking, name="mine")
-_LISTING = (
-    select(
-        ClassSession,
-        ClassSeries,
-        User,
-        _waitlist_count(),
-        _MINE.state,
-        func.count().over().label("total"),
+# The page is chosen on the sessions alone (a narrow index scan, counted as it goes); only
+# its few rows are joined to their series, trainer and the reader's booking.
+_PAGE = (
+    select(ClassSession.id.label("id"), func.count().over().label("total"))
+    .where(
+        ClassSession.starts_at > bindparam("now"),
+        ClassSession.starts_at <= bindparam("until"),
+        ClassSession.state == SessionState.SCHEDULED,
     )
+    .order_by(ClassSession.starts_at, ClassSession.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+    .subquery("page")
+)
+_LISTING = (
+    select(ClassSession, ClassSeries, User, _waitlist_count(), _MINE.state, _PAGE.c.total)
+    .join(_PAGE, _PAGE.c.id == ClassSession.id)
     .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
     .join(User, ClassSeries.trainer_id == User.id)
     .outerjoin(
@@ -411,14 +419,7 @@ _LISTING = (
             _MINE.state.in_([BookingState.CONFIRMED, BookingState.WAITLISTED]),
         ),
     )
-    .where(
-        ClassSession.starts_at > bindparam("now"),
-        ClassSession.starts_at <= bindparam("until"),
-        ClassSession.state == SessionState.SCHEDULED,
-    )
     .order_by(ClassSession.starts_at, ClassSession.id)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
     # A list names the trainer and nothing else of theirs (of some thirty columns).
     .options(load_only(User.id, User.first_name))
 )
