@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -82,15 +83,77 @@ def _topic(booking_id: int) -> str:
     return f"booking:{booking_id}"
 
 
+# Statements of the booking path, built once (see bot/services/classes.py: building one
+# costs more CPU than running it); values go in as parameters.
+_AHEAD = select(func.count()).where(
+    Booking.session_id == bindparam("session_id"),
+    Booking.state == BookingState.WAITLISTED,
+    Booking.waitlist_number < bindparam("number"),
+)
+_NEXT_WAITLIST_NUMBER = (
+    update(ClassSession)
+    .where(ClassSession.id == bindparam("session_id"))
+    .values(waitlist_counter=ClassSession.waitlist_counter + 1)
+    .returning(ClassSession.waitlist_counter)
+    .execution_options(synchronize_session=False)
+)
+_TAKE_PLACE = (
+    update(ClassSession)
+    .where(
+        ClassSession.id == bindparam("session_id"),
+        ClassSession.state == SessionState.SCHEDULED,
+        ClassSession.booked_count < ClassSession.capacity,
+    )
+    .values(booked_count=ClassSession.booked_count + 1)
+    .returning(ClassSession.booked_count)
+    .execution_options(synchronize_session=False)
+)
+# A user's confirmed sessions that start within 12 hours before a session's end.
+_NEARBY = (
+    select(ClassSession.id, ClassSession.starts_at, ClassSession.duration_minutes)
+    .join(Booking, Booking.session_id == ClassSession.id)
+    .where(
+        Booking.user_id == bindparam("user_id"),
+        Booking.state == BookingState.CONFIRMED,
+        ClassSession.id != bindparam("target_id"),
+        ClassSession.state == SessionState.SCHEDULED,
+        ClassSession.starts_at < bindparam("window_end"),
+        ClassSession.starts_at > bindparam("window_start"),
+    )
+)
+
+
+def _booking_row_statement(dialect: Any) -> Any:
+    insert = dialect.insert(Booking).values(
+        session_id=bindparam("session_id"),
+        user_id=bindparam("user_id"),
+        state=BookingState.CANCELLED,
+        late_cancel=False,
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    # "Do update" with an unchanged value: the existing row is locked and returned as well.
+    return (
+        insert.on_conflict_do_update(
+            index_elements=[Booking.session_id, Booking.user_id],
+            set_={"user_id": insert.excluded.user_id},
+        )
+        .returning(Booking)
+        .execution_options(populate_existing=True)
+    )
+
+
+_BOOKING_ROW = {
+    "postgresql": _booking_row_statement(postgresql),
+    "sqlite": _booking_row_statement(sqlite),
+}
+
+
 async def waitlist_position(session: AsyncSession, booking: Booking) -> int:
     """1 for the first person on the session's waitlist: the number of people waiting with a
     lower waitlist number, plus one. Positions of one session are unique and gap-free."""
     ahead = await session.scalar(
-        select(func.count()).where(
-            Booking.session_id == booking.session_id,
-            Booking.state == BookingState.WAITLISTED,
-            Booking.waitlist_number < booking.waitlist_number,
-        )
+        _AHEAD, {"session_id": booking.session_id, "number": booking.waitlist_number}
     )
     return (ahead or 0) + 1
 
@@ -98,36 +161,25 @@ async def waitlist_position(session: AsyncSession, booking: Booking) -> int:
 async def _next_waitlist_number(session: AsyncSession, session_id: int) -> int:
     """Hand out the session's next waitlist number. Called with the session locked, so the
     numbers follow the order in which Book presses were served, not when they arrived."""
-    return await session.scalar(
-        update(ClassSession)
-        .where(ClassSession.id == session_id)
-        .values(waitlist_counter=ClassSession.waitlist_counter + 1)
-        .returning(ClassSession.waitlist_counter)
-        .execution_options(synchronize_session=False)
-    )
+    return await session.scalar(_NEXT_WAITLIST_NUMBER, {"session_id": session_id})
 
 
 async def _overlapping(
     session: AsyncSession, user_id: int, target: ClassSession
 ) -> SessionInfo | None:
     """A confirmed booking of the user's that overlaps `target` in time, if any."""
-    window_start = target.starts_at - dt.timedelta(hours=12)
-    window_end = target.ends_at
-    rows = await session.scalars(
-        select(ClassSession.id)
-        .join(Booking, Booking.session_id == ClassSession.id)
-        .where(
-            Booking.user_id == user_id,
-            Booking.state == BookingState.CONFIRMED,
-            ClassSession.id != target.id,
-            ClassSession.state == SessionState.SCHEDULED,
-            ClassSession.starts_at < window_end,
-            ClassSession.starts_at > window_start,
-        )
+    rows = await session.execute(
+        _NEARBY,
+        {
+            "user_id": user_id,
+            "target_id": target.id,
+            "window_start": target.starts_at - dt.timedelta(hours=12),
+            "window_end": target.ends_at,
+        },
     )
-    for other_id in rows:
-        other = await session.get(ClassSession, other_id)
-        if other.starts_at < target.ends_at and other.ends_at > target.starts_at:
+    for other_id, starts_at, minutes in rows.all():
+        ends_at = starts_at + dt.timedelta(minutes=minutes)
+        if starts_at < target.ends_at and ends_at > target.starts_at:
             return await session_info(session, other_id)
     return None
 
@@ -141,17 +193,7 @@ async def _lock_session(session: AsyncSession, session_id: int) -> None:
 async def _take_place(session: AsyncSession, session_id: int) -> int | None:
     """Raise the session's booked count if a place is free: the new count when one was
     taken, None when none was free."""
-    return await session.scalar(
-        update(ClassSession)
-        .where(
-            ClassSession.id == session_id,
-            ClassSession.state == SessionState.SCHEDULED,
-            ClassSession.booked_count < ClassSession.capacity,
-        )
-        .values(booked_count=ClassSession.booked_count + 1)
-        .returning(ClassSession.booked_count)
-        .execution_options(synchronize_session=False)
-    )
+    return await session.scalar(_TAKE_PLACE, {"session_id": session_id})
 
 
 async def _free_place(session: AsyncSession, session_id: int) -> None:
@@ -222,22 +264,10 @@ async def _booking_row(
 ) -> Booking:
     """The user's booking row of the session, locked: the one they had (in whatever state),
     or a new one in the cancelled state (one statement either way)."""
-    dialect = sqlite if session.bind.dialect.name == "sqlite" else postgresql
-    fresh = {
-        "session_id": session_id,
-        "user_id": user_id,
-        "state": BookingState.CANCELLED.value,
-        "late_cancel": False,
-        "created_at": now,
-        "updated_at": now,
-    }
-    insert = dialect.insert(Booking).values(fresh)
-    # "Do update" with an unchanged value: the existing row is locked and returned as well.
-    statement = insert.on_conflict_do_update(
-        index_elements=[Booking.session_id, Booking.user_id],
-        set_={"user_id": insert.excluded.user_id},
-    ).returning(Booking)
-    return await session.scalar(statement, execution_options={"populate_existing": True})
+    return await session.scalar(
+        _BOOKING_ROW[session.bind.dialect.name],
+        {"session_id": session_id, "user_id": user_id, "now": now},
+    )
 
 
 async def _needs_clearance(
