@@ -247,7 +247,12 @@ class FakeTelegram:
             delay = state.slow.get(method, 0.0) or state.slow.get("*", 0.0)
             if delay:
                 await asyncio.sleep(delay)
-            await self._injected_failure(method, params)
+            await self._injected_failure(state, method, params)
+            if self.state is not state:
+                # A fault held this call past a reset: the test whose bot made it is over (that
+                # bot may be dead). Run now, it would land in the next test's chats, whose ids
+                # start over: a reply to one test's first user reaching the next test's.
+                raise ApiError(500, "Internal Server Error: the fake Bot API was reset meanwhile")
             handler = getattr(self, f"_m_{method.lower()}", None)
             if handler is None:
                 raise ApiError(404, f"Not Found: method {method} is not in the fake Bot API")
@@ -264,13 +269,13 @@ class FakeTelegram:
         await self._notify()
         return web.json_response({"ok": True, "result": result})
 
-    async def _injected_failure(self, method: str, params: dict) -> None:
+    async def _injected_failure(self, state: State, method: str, params: dict) -> None:
         chat_id = _int_or_none(params.get("chat_id"))
-        for failure in list(self.state.failures):
+        for failure in list(state.failures):
             if failure.count > 0 and failure.matches(method, chat_id):
                 failure.count -= 1
                 if failure.count <= 0:
-                    self.state.failures.remove(failure)
+                    state.failures.remove(failure)
                 if failure.delay:
                     await asyncio.sleep(failure.delay)
                 if failure.status:
@@ -743,7 +748,9 @@ class FakeTelegram:
 
     async def _c_reset(self, body: dict) -> dict:
         """Forget everything; with `keep_update_ids`, update ids go on from where they were
-        (as Telegram's do for one bot: a bot that stored earlier updates sees new ids)."""
+        (as Telegram's do for one bot: a bot that stored earlier updates sees new ids). A Bot
+        API call that a slow or delayed fault still holds then fails when it wakes, instead of
+        acting on the fresh state (see `_api`)."""
         update_ids = self.state.update_ids
         self.state = self._fresh_state()
         if body.get("keep_update_ids"):

@@ -15,7 +15,7 @@ from telegram.request import HTTPXRequest
 
 from bot.migrations import PROJECT_ROOT
 from tests.fake_telegram import TelegramControl
-from tests.harness import TEST_TOKEN
+from tests.harness import TEST_TOKEN, eventually
 
 
 @pytest.fixture
@@ -194,6 +194,22 @@ async def test_blocked_kicked_failing_slow_and_migrated_chats(api, tg):
     await tg.faults(kick=[-1009999])
     with pytest.raises(Forbidden, match="kicked"):
         await api.send_message(-1009999, "x")
+
+
+async def test_a_call_held_past_a_reset_does_not_reach_the_next_test(api, tg):
+    # A test's bot replies while sendMessage is slow, and the test ends (its bot killed).
+    earlier = tg.user("Alex")
+    await earlier.send("/help")
+    await tg.faults(slow={"sendMessage": 1.0})
+    held = asyncio.create_task(api.send_message(earlier.id, "Send /start to begin."))
+    await eventually(lambda: tg.calls("sendMessage"), timeout=5)
+    # The next test: a fresh server, and a person with the same id (ids start over).
+    await tg.reset()
+    later = tg.user("Anna", id=earlier.id)
+    await later.send("/tip")
+    (outcome,) = await asyncio.gather(held, return_exceptions=True)
+    assert [event["kind"] for event in await tg.events(later.id)] == ["user_message"]
+    assert isinstance(outcome, NetworkError) and "reset" in str(outcome)
 
 
 def test_runs_as_its_own_process():
