@@ -76,10 +76,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     if is_sqlite:
         options = {**_prepare_sqlite(url), **options}
     # Up to 64 updates are handled at once (bot.app): enough connections that reads do not
-    # queue for one. Connections beyond `pool_size` are closed when given back, and a new
-    # one costs a connection set-up and its prepared statements: keep enough for a busy bot.
-    options.setdefault("pool_size", 20)
-    options.setdefault("max_overflow", 20)
+    # queue for one. Connections beyond `pool_size` are closed when given back; on
+    # PostgreSQL a new one costs a connection set-up and its prepared statements, so keep
+    # enough for a busy bot (an SQLite connection is only a file opened by a thread).
+    options.setdefault("pool_size", 10 if is_sqlite else 20)
+    options.setdefault("max_overflow", 30 if is_sqlite else 20)
     engine = create_async_engine(url, **options)
     if not is_sqlite:
 
