@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 from sqlalchemy import select
 
+from bot.context import Deps
 from bot.models import Booking, BookingState, ClassSession, OutboxMessage, Role, User
 from bot.services import bookings, checkins, classes
+from tests.harness import test_settings as settings_for
 from tests.web.conftest import BASE, add_user, init_data, sign_in, snapshot
+from web.app import create_app
+from web.context import WebContext
 
 SITE = {"Origin": BASE}
 
@@ -213,3 +218,32 @@ async def test_a_class_that_screens_sends_the_client_to_the_chat_first(web, db, 
     assert "asks a few health questions before the first booking" in answer.text
     assert "/classes" in answer.text
     assert await snapshot(db) == before
+
+
+async def _no_problems() -> list[str]:
+    return []
+
+
+async def test_behind_https_the_cookie_also_reaches_telegram_webs_frame(
+    database_url, db, people, clock
+):
+    """Telegram Web frames the app (web.telegram.org is another site): behind https the
+    session cookie is SameSite=None, Secure and Partitioned, and the app works from it."""
+    settings = settings_for(
+        "http://127.0.0.1:9", database_url, public_base_url="https://bot.example.org"
+    )
+    deps = Deps(settings=settings, db=db, clock=clock, library=None)  # type: ignore[arg-type]
+    app = create_app(WebContext(deps=deps, intake=None, readiness=_no_problems))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://bot.example.org") as client:
+        answer = await client.get(
+            "/app", params={"tgWebAppData": init_data(people["tess"], clock.now())}
+        )
+        cookie = answer.headers["set-cookie"]
+        for attribute in ("HttpOnly", "Secure", "Partitioned", "Max-Age=43200", "Path=/app"):
+            assert attribute in cookie
+        assert "samesite=none" in cookie.lower()
+        week = await client.get("/app/home", follow_redirects=True)
+        assert week.url.path == "/app/trainer/week"
+        frame = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'self' https://web.telegram.org" in frame

@@ -2,7 +2,8 @@
 
 The cookie holds the user's id and a random nonce, signed (itsdangerous, HMAC-SHA1 over a
 key derived from the bot token, so that no other secret needs configuring) with the time it
-was issued; it is HttpOnly, SameSite=Strict, Secure behind https, and honoured for 12 hours.
+was issued; it is HttpOnly, honoured for 12 hours, and behind https Secure, SameSite=None and
+Partitioned (Telegram Web frames the app; see `start_session`), SameSite=Strict otherwise.
 The role, language and zone are read from the users table on every request.
 
 A POST must carry the session's CSRF token (HMAC of the nonce) in the `csrf` field or the
@@ -73,15 +74,25 @@ def start_session(response: Response, settings: Settings, user_id: int) -> None:
     """Set the signed session cookie for `user_id` on `response` (a fresh nonce each time)."""
     value = _serializer(settings).dumps({"u": user_id, "n": secrets.token_urlsafe(16)})
     secure = (settings.public_base_url or "").startswith("https://")
+    # Telegram Web shows the app in a frame of web.telegram.org, another site: a Strict or
+    # Lax cookie is never sent there, and every page would ask to sign in again. Behind
+    # https the cookie is SameSite=None, Secure and Partitioned (kept apart for each site
+    # that frames it); POSTs stay guarded by the CSRF token and the Origin check, and only
+    # Telegram may frame the pages (the CSP's frame-ancestors). Plain http (development on
+    # this machine) keeps Strict: browsers refuse SameSite=None without Secure.
     response.set_cookie(
         COOKIE,
         value,
         max_age=SESSION_SECONDS,
         path="/app",
         httponly=True,
-        samesite="strict",
+        samesite="none" if secure else "strict",
         secure=secure,
     )
+    if secure:
+        # Starlette sets Partitioned only on Python 3.14 and later.
+        name, header = response.raw_headers[-1]
+        response.raw_headers[-1] = (name, header + b"; Partitioned")
 
 
 def _session(request: Request) -> tuple[int, str] | None:
