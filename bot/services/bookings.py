@@ -576,13 +576,14 @@ async def upcoming_bookings(
         if target.ends_at <= now:
             continue
         info = SessionInfo(session=target, series=series, trainer=teacher)
-        position = (
-            await waitlist_position(session, booking)
-            if booking.state == BookingState.WAITLISTED
-            else None
-        )
-        found.append(MyBooking(booking, info, position))
+        found.append(await _mine(session, booking, info))
     return found
+
+
+async def _mine(session: AsyncSession, booking: Booking, info: SessionInfo) -> MyBooking:
+    """A confirmed or waitlisted booking as its owner sees it (with the waitlist position)."""
+    waiting = booking.state == BookingState.WAITLISTED
+    return MyBooking(booking, info, await waitlist_position(session, booking) if waiting else None)
 
 
 _OWN_BOOKING = select(Booking).where(
@@ -603,14 +604,7 @@ async def booking_of(
     booking = await session.scalar(
         _OWN_BOOKING, {"session_id": info.session.id, "user_id": user_id}
     )
-    if booking is None:
-        return None
-    position = (
-        await waitlist_position(session, booking)
-        if booking.state == BookingState.WAITLISTED
-        else None
-    )
-    return MyBooking(booking, info, position)
+    return None if booking is None else await _mine(session, booking, info)
 
 
 # --------------------------------------------------------------------- attendance

@@ -310,6 +310,14 @@ def _waitlist_count() -> object:
     )
 
 
+# Sessions with their series, trainer and waitlist: the rows of every SessionInfo read.
+_SESSION_ROWS = (
+    select(ClassSession, ClassSeries, User, _waitlist_count())
+    .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
+    .join(User, ClassSeries.trainer_id == User.id)
+)
+
+
 def _upcoming_query(
     *,
     now: dt.datetime,
@@ -318,12 +326,7 @@ def _upcoming_query(
     series_id: int | None,
     include_cancelled: bool,
 ) -> Select:
-    query = (
-        select(ClassSession, ClassSeries, User, _waitlist_count())
-        .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-        .join(User, ClassSeries.trainer_id == User.id)
-        .where(ClassSession.starts_at > now, ClassSession.starts_at <= until)
-    )
+    query = _SESSION_ROWS.where(ClassSession.starts_at > now, ClassSession.starts_at <= until)
     if not include_cancelled:
         query = query.where(ClassSession.state == SessionState.SCHEDULED)
     if trainer_id is not None:
@@ -407,10 +410,8 @@ _PAGE = (
     .subquery("page")
 )
 _LISTING = (
-    select(ClassSession, ClassSeries, User, _waitlist_count(), _MINE.state, _PAGE.c.total)
+    _SESSION_ROWS.add_columns(_MINE.state, _PAGE.c.total)
     .join(_PAGE, _PAGE.c.id == ClassSession.id)
-    .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-    .join(User, ClassSeries.trainer_id == User.id)
     .outerjoin(
         _MINE,
         and_(
@@ -423,12 +424,8 @@ _LISTING = (
     # A list names the trainer and nothing else of theirs (of some thirty columns).
     .options(load_only(User.id, User.first_name))
 )
-_SESSION_INFO = (
-    select(ClassSession, ClassSeries, User, _waitlist_count())
-    .join(ClassSeries, ClassSession.series_id == ClassSeries.id)
-    .join(User, ClassSeries.trainer_id == User.id)
-    .where(ClassSession.id == bindparam("session_id"))
-    .execution_options(populate_existing=True)
+_SESSION_INFO = _SESSION_ROWS.where(ClassSession.id == bindparam("session_id")).execution_options(
+    populate_existing=True
 )
 
 
