@@ -10,9 +10,10 @@ One loop does all the writing, so that updates share transactions instead of pay
 several each: the updates that arrived, the outcomes of those that finished (they wait up
 to OUTCOME_DELAY for company), lease renewals and the next claims go in one transaction
 per turn (group commit: a getUpdates batch or concurrent webhook requests share one INSERT).
-On PostgreSQL the turn is plain SQL on an asyncpg connection the worker keeps for it (and
-for LISTEN): SQLAlchemy's layers cost more than the statements on this path, which runs for
-every update (bench/inbox.py).
+On PostgreSQL the turn is one call of a PL/pgSQL function (one round trip) on an asyncpg
+connection the worker keeps for it (and for LISTEN): SQLAlchemy's layers, and a round trip
+per statement, cost more than the statements on this path, which runs for every update
+(bench/inbox.py).
 
 Crash safety: a claimed update carries a lease (INBOX_LEASE_SECONDS, renewed while its
 handler runs). If the process dies, the update is claimed again once the lease ends, and

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -393,98 +394,159 @@ async def run_turn(session: AsyncSession, turn: Turn) -> TurnResult:
     )
 
 
-# The same turn on PostgreSQL, on the asyncpg connection the worker keeps for it: these run
-# for every update, and SQLAlchemy's layers cost about three times the statements' own work
-# (bench/inbox.py). Same statements as above, as plain SQL.
-_PG_STORE = """
-INSERT INTO inbox (update_id, chat_id, kind, payload, state, received_at, attempts)
-SELECT u, c, k, p, 'pending', $5, 0
-FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(u, c, k, p)
-ON CONFLICT (update_id) DO NOTHING
-RETURNING update_id"""
-_PG_MINE = "lease_owner = $2 AND state = 'working'"
-_PG_DONE = f"""
-UPDATE inbox SET state = 'done', handled_at = $3, lease_until = NULL, payload = '',
-    chat_id = NULL
-WHERE update_id = ANY($1::bigint[]) AND {_PG_MINE}"""
-_PG_FAILED = """
-UPDATE inbox AS i SET state = 'failed', handled_at = $4, lease_until = NULL, error = f.e
-FROM unnest($1::bigint[], $3::text[]) AS f(id, e)
-WHERE i.update_id = f.id AND i.lease_owner = $2 AND i.state = 'working'"""
-_PG_RELEASE = f"""
-UPDATE inbox SET state = 'pending', lease_owner = NULL, lease_until = NULL
-WHERE update_id = ANY($1::bigint[]) AND {_PG_MINE}"""
-_PG_EXTEND = f"""
-UPDATE inbox SET lease_until = $3 WHERE update_id = ANY($1::bigint[]) AND {_PG_MINE}"""
-_PG_CLAIMABLE = "(state = 'pending' OR (state = 'working' AND lease_until < $1))"
-_PG_CLAIM = f"""
-WITH picked AS MATERIALIZED (
-    SELECT update_id FROM inbox
-    WHERE update_id IN (
-        SELECT min(update_id) FROM inbox
-        WHERE state IN ('pending', 'working') GROUP BY chat_id
-    ) AND {_PG_CLAIMABLE}
-    ORDER BY update_id LIMIT $2
-    FOR UPDATE SKIP LOCKED
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# The same turn on PostgreSQL, on the asyncpg connection the worker keeps for it. It runs for
+# every update, and what it costs the bot is mostly round trips: SQLAlchemy's layers cost
+# about three times the statements' own work (bench/inbox.py), and each statement sent is a
+# system call and a wake-up of the server. So the turn is one PL/pgSQL function, called in
+# one round trip and one implicit transaction: the same statements, in the same order, each
+# seeing what the one before it did. It is a temporary function (pg_temp), created on the
+# worker's connection when first called there: each replica runs its own version of it, and
+# there is no schema object to migrate (nor to keep in step during a rolling upgrade).
+# Rows out: ('new', update_id) for each update stored for the first time; ('claimed', ...)
+# and ('spent', ...) for each update claimed, with its chat, kind, payload and attempts.
+_PG_TURN_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION pg_temp.inbox_turn(
+    store_ids bigint[], store_chats bigint[], store_kinds text[], store_payloads text[],
+    moment timestamptz, worker text, done_ids bigint[], failed_ids bigint[],
+    failed_errors text[], released_ids bigint[], renewed_ids bigint[], lease_end timestamptz,
+    wanted int
+) RETURNS TABLE (part text, r_id bigint, r_chat bigint, r_kind text, r_payload text,
+                 r_attempts int)
+LANGUAGE plpgsql AS $turn$
+DECLARE
+    fresh bigint[] := '{{}}';
+    taken bigint[] := '{{}}';
+    spent bigint[] := '{{}}';
+    claimed_row record;
+BEGIN
+    IF cardinality(store_ids) > 0 THEN
+        WITH stored AS (
+            INSERT INTO inbox (update_id, chat_id, kind, payload, state, received_at, attempts)
+            SELECT u, c, k, p, 'pending', moment, 0
+            FROM unnest(store_ids, store_chats, store_kinds, store_payloads) AS t(u, c, k, p)
+            ON CONFLICT (update_id) DO NOTHING
+            RETURNING inbox.update_id
+        )
+        SELECT coalesce(array_agg(stored.update_id), '{{}}') INTO fresh FROM stored;
+    END IF;
+    IF cardinality(done_ids) > 0 THEN
+        UPDATE inbox SET state = 'done', handled_at = moment, lease_until = NULL, payload = '',
+            chat_id = NULL
+        WHERE update_id = ANY(done_ids) AND lease_owner = worker AND state = 'working';
+    END IF;
+    IF cardinality(failed_ids) > 0 THEN
+        UPDATE inbox AS i SET state = 'failed', handled_at = moment, lease_until = NULL,
+            error = f.e
+        FROM unnest(failed_ids, failed_errors) AS f(id, e)
+        WHERE i.update_id = f.id AND i.lease_owner = worker AND i.state = 'working';
+    END IF;
+    IF cardinality(released_ids) > 0 THEN
+        UPDATE inbox SET state = 'pending', lease_owner = NULL, lease_until = NULL
+        WHERE update_id = ANY(released_ids) AND lease_owner = worker AND state = 'working';
+    END IF;
+    IF cardinality(renewed_ids) > 0 THEN
+        UPDATE inbox SET lease_until = lease_end
+        WHERE update_id = ANY(renewed_ids) AND lease_owner = worker AND state = 'working';
+    END IF;
+    IF wanted > 0 THEN
+        -- A chat's head only, and only when it is pending or its lease ran out.
+        FOR claimed_row IN
+            WITH picked AS MATERIALIZED (
+                SELECT inbox.update_id FROM inbox
+                WHERE inbox.update_id IN (
+                    SELECT min(o.update_id) FROM inbox AS o
+                    WHERE o.state IN ('pending', 'working') GROUP BY o.chat_id
+                ) AND (inbox.state = 'pending'
+                       OR (inbox.state = 'working' AND inbox.lease_until < moment))
+                ORDER BY inbox.update_id LIMIT wanted
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE inbox SET state = 'working', lease_owner = worker, lease_until = lease_end,
+                attempts = inbox.attempts + 1
+            WHERE inbox.update_id IN (SELECT picked.update_id FROM picked)
+                AND (inbox.state = 'pending'
+                     OR (inbox.state = 'working' AND inbox.lease_until < moment))
+            RETURNING inbox.update_id, inbox.chat_id, inbox.kind, inbox.payload, inbox.attempts
+        LOOP
+            taken := taken || claimed_row.update_id;
+            IF claimed_row.attempts > {MAX_ATTEMPTS} THEN
+                spent := spent || claimed_row.update_id;
+                part := 'spent';
+            ELSE
+                part := 'claimed';
+            END IF;
+            r_id := claimed_row.update_id;
+            r_chat := claimed_row.chat_id;
+            r_kind := claimed_row.kind;
+            r_payload := claimed_row.payload;
+            r_attempts := claimed_row.attempts;
+            RETURN NEXT;
+        END LOOP;
+    END IF;
+    IF cardinality(spent) > 0 THEN
+        UPDATE inbox SET state = 'failed', handled_at = moment, lease_until = NULL,
+            error = {_sql_literal(GAVE_UP)}
+        WHERE update_id = ANY(spent) AND lease_owner = worker AND state = 'working';
+    END IF;
+    -- Other replicas are told about stored updates this worker did not take.
+    IF EXISTS (SELECT 1 FROM unnest(fresh) AS n(id) WHERE NOT (n.id = ANY(taken))) THEN
+        PERFORM pg_notify({_sql_literal(NOTIFY_CHANNEL)}, worker);
+    END IF;
+    part := 'new';
+    r_chat := NULL;
+    r_kind := NULL;
+    r_payload := NULL;
+    r_attempts := NULL;
+    FOREACH r_id IN ARRAY fresh LOOP
+        RETURN NEXT;
+    END LOOP;
+END
+$turn$"""
+_PG_TURN = (
+    "SELECT * FROM pg_temp.inbox_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 )
-UPDATE inbox SET state = 'working', lease_owner = $3, lease_until = $4,
-    attempts = attempts + 1
-WHERE update_id IN (SELECT update_id FROM picked) AND {_PG_CLAIMABLE}
-RETURNING update_id, chat_id, kind, payload, attempts"""
 
 
 async def run_turn_pg(connection: Any, turn: Turn) -> TurnResult:
-    """`run_turn` on a PostgreSQL asyncpg connection, in one transaction of its own."""
-    async with connection.transaction():
-        new_ids: set[int] = set()
-        unique = list({item.update_id: item for item in turn.stores}.values())
-        if unique:
-            rows = await connection.fetch(
-                _PG_STORE,
-                [item.update_id for item in unique],
-                [item.chat_id for item in unique],
-                [item.kind for item in unique],
-                [item.payload for item in unique],
-                turn.now,
-            )
-            new_ids = {row[0] for row in rows}
-        done = [outcome.update_id for outcome in turn.outcomes if outcome.error is None]
-        if done:
-            await connection.execute(_PG_DONE, done, turn.owner, turn.now)
-        await _fail_pg(connection, turn, [o for o in turn.outcomes if o.error is not None])
-        if turn.given_back:
-            await connection.execute(_PG_RELEASE, turn.given_back, turn.owner)
-        if turn.renew:
-            await connection.execute(_PG_EXTEND, turn.renew, turn.owner, turn.now + turn.lease)
-        claimed: list[Claimed] = []
-        if turn.claim > 0:
-            rows = await connection.fetch(
-                _PG_CLAIM, turn.now, turn.claim, turn.owner, turn.now + turn.lease
-            )
-            claimed = sorted(
-                (Claimed(row[0], row[1], row[2], row[3], row[4]) for row in rows),
-                key=lambda row: row.update_id,
-            )
-        spent = [row for row in claimed if row.attempts > MAX_ATTEMPTS]
-        await _fail_pg(connection, turn, [Outcome(row.update_id, GAVE_UP) for row in spent])
-        new = [item for item in unique if item.update_id in new_ids]
-        taken = {row.update_id for row in claimed}
-        if any(item.update_id not in taken for item in new):
-            await connection.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, turn.owner)
-    return TurnResult(
-        new=new, claimed=[row for row in claimed if row.attempts <= MAX_ATTEMPTS], spent=spent
+    """`run_turn` on a PostgreSQL asyncpg connection: one call of the turn's function, in
+    one transaction of its own (the function is created on the connection the first time)."""
+    unique = list({item.update_id: item for item in turn.stores}.values())
+    failed = [outcome for outcome in turn.outcomes if outcome.error is not None]
+    arguments = (
+        [item.update_id for item in unique],
+        [item.chat_id for item in unique],
+        [item.kind for item in unique],
+        [item.payload for item in unique],
+        turn.now,
+        turn.owner,
+        [outcome.update_id for outcome in turn.outcomes if outcome.error is None],
+        [outcome.update_id for outcome in failed],
+        [(outcome.error or "")[:ERROR_LENGTH] for outcome in failed],
+        list(turn.given_back),
+        list(turn.renew),
+        turn.now + turn.lease,
+        turn.claim,
     )
-
-
-async def _fail_pg(connection: Any, turn: Turn, failed: list[Outcome]) -> None:
-    if failed:
-        await connection.execute(
-            _PG_FAILED,
-            [outcome.update_id for outcome in failed],
-            turn.owner,
-            [(outcome.error or "")[:ERROR_LENGTH] for outcome in failed],
-            turn.now,
-        )
+    try:
+        rows = await connection.fetch(_PG_TURN, *arguments)
+    except (asyncpg.UndefinedFunctionError, asyncpg.InvalidSchemaNameError):
+        # Not created on this connection yet (no temporary schema yet, or no function).
+        await connection.execute(_PG_TURN_FUNCTION)
+        rows = await connection.fetch(_PG_TURN, *arguments)
+    new_ids = {row[1] for row in rows if row[0] == "new"}
+    claimed = sorted(
+        (Claimed(row[1], row[2], row[3], row[4], row[5]) for row in rows if row[0] != "new"),
+        key=lambda row: row.update_id,
+    )
+    return TurnResult(
+        new=[item for item in unique if item.update_id in new_ids],
+        claimed=[row for row in claimed if row.attempts <= MAX_ATTEMPTS],
+        spent=[row for row in claimed if row.attempts > MAX_ATTEMPTS],
+    )
 
 
 async def prune(session: AsyncSession, *, handled_before: dt.datetime) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.models import InboxState, InboxUpdate
 from bot.services import inbox
+from tests.harness import eventually
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(seconds=60)
@@ -244,3 +245,30 @@ async def test_an_update_that_keeps_killing_its_worker_is_given_up(db):
     assert given_up.state == InboxState.FAILED
     assert given_up.error == inbox.GAVE_UP
     assert [row.update_id for row in (await turn(db, owner="survivor", now=moment)).claimed] == [2]
+
+
+async def test_turns_at_once_never_share_a_chat_and_announce_what_they_leave(db):
+    """PostgreSQL's turn (one function call): replicas' turns at the same moment each take
+    other chat heads, and a turn that stores updates it does not take tells the others."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one process per file; runs on the PostgreSQL pass")
+    url = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    listener = await asyncpg.connect(url)
+    heard: list[str] = []
+    await listener.add_listener(inbox.NOTIFY_CHANNEL, lambda *args: heard.append(args[-1]))
+    try:
+        first = await turn(db, owner="w0", stores=[message(1, 10)])
+        assert [row.update_id for row in first.claimed] == [1]
+        await asyncio.sleep(0.2)
+        assert heard == [], "it took all it stored: nobody else needs waking"
+        many = [message(n, 1000 + n % 40) for n in range(2, 202)]
+        second = await turn(db, owner="w0", stores=many, claim=5)
+        assert len(second.new) == 200
+        assert [row.update_id for row in second.claimed] == [2, 3, 4, 5, 6]
+        await eventually(lambda: heard == ["w0"], timeout=5)
+        results = await asyncio.gather(*(turn(db, owner=f"w{n}", claim=15) for n in range(1, 7)))
+        taken = [row.update_id for result in results for row in result.claimed]
+        assert len(taken) == len(set(taken)), "an update was claimed twice"
+        assert sorted(taken) == list(range(7, 42)), "the other 35 chat heads, each once"
+    finally:
+        await listener.close()
