@@ -64,6 +64,7 @@ class Phase:
     updates: int = 0
     seconds: float = 0.0
     cpu: float = 0.0
+    kernel: float = 0.0
     latencies: list[float] = field(default_factory=list)
     failures: int = 0
 
@@ -76,13 +77,15 @@ class Phase:
         return self.updates / self.seconds if self.seconds else 0.0
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of the processes, in seconds."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """utime + stime of the processes, and stime alone (the kernel's part: system calls such
+    as each socket write), in seconds."""
+    total = kernel = 0
     for pid in pids:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / TICKS
+        kernel += int(fields[12])
+    return total / TICKS, kernel / TICKS
 
 
 def free_port() -> int:
@@ -230,7 +233,7 @@ async def run_phase(
                 print(f"  failed: {type(error).__name__}: {error}", flush=True)
 
     await asyncio.sleep(0.5)  # let start-up work settle before measuring
-    cpu_before, started = cpu_seconds(bots.pids), time.monotonic()
+    (cpu_before, kernel_before), started = cpu_seconds(bots.pids), time.monotonic()
     tasks = []
     for person, step in steps:
         tasks.append(asyncio.create_task(one(person, step)))
@@ -240,7 +243,8 @@ async def run_phase(
     phase.seconds = time.monotonic() - started
     # Let the bot finish what follows the answer (recording outcomes) inside the phase.
     await asyncio.sleep(0.3)
-    phase.cpu = cpu_seconds(bots.pids) - cpu_before
+    cpu_after, kernel_after = cpu_seconds(bots.pids)
+    phase.cpu, phase.kernel = cpu_after - cpu_before, kernel_after - kernel_before
     return phase
 
 
@@ -335,7 +339,8 @@ async def measure(
             results[workload] = phase
             print(
                 f"[{name}] {workload}: {phase.updates} updates in {phase.seconds:.1f}s "
-                f"({phase.rate:.0f}/s), {phase.cpu_ms:.2f} ms CPU each, "
+                f"({phase.rate:.0f}/s), {phase.cpu_ms:.2f} ms CPU each "
+                f"({100 * phase.kernel / max(phase.cpu, 1e-9):.0f}% in the kernel), "
                 f"p50 {1000 * percentile(phase.latencies, 0.5):.0f} ms, "
                 f"p99 {1000 * percentile(phase.latencies, 0.99):.0f} ms"
                 + (f", {phase.failures} failed" if phase.failures else ""),

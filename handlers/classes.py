@@ -61,10 +61,10 @@ async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardM
         "",
     ]
     buttons = []
-    for info, state in shown:
-        lines.append(listing_line(t, info, zone, state))
-        label = session_button_label(t, info, zone, state)
-        buttons.append([button(label, pack(LIST, "s", info.session.id))])
+    for item in shown:
+        lines.append(listing_line(t, item, zone))
+        label = session_button_label(t, item.starts_at, item.title, zone, item.mine)
+        buttons.append([button(label, pack(LIST, "s", item.id))])
     navigation = []
     if page > 0:
         navigation.append(button(t.p_("button", "« Earlier"), pack(LIST, "p", page - 1)))

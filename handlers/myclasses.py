@@ -86,7 +86,12 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     for info in upcoming[:SESSIONS_SHOWN]:
         lines.append(trainer_session_line(t, info, zone))
         rows.append(
-            [button(session_button_label(t, info, zone), pack(PREFIX, "s", info.session.id))]
+            [
+                button(
+                    session_button_label(t, info.session.starts_at, info.series.title, zone),
+                    pack(PREFIX, "s", info.session.id),
+                )
+            ]
         )
     if not upcoming:
         lines.append(t._("No sessions in the next two weeks."))

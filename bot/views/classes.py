@@ -6,6 +6,7 @@ client reads it in their language and time zone, when it goes out).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -16,7 +17,7 @@ from bot.i18n import Translator
 from bot.models import Attendance, BookingState, ClassSeries, SessionState
 from bot.services import safety
 from bot.services.bookings import RosterEntry
-from bot.services.classes import SessionInfo
+from bot.services.classes import ListedSession, SessionInfo
 from bot.views.callbacks import pack
 from bot.views.formatting import (
     capitalised,
@@ -87,19 +88,21 @@ def late_cancel_note(t: Translator, series: ClassSeries) -> str | None:
 _MARKERS = {BookingState.CONFIRMED: "✅ ", BookingState.WAITLISTED: "⏳ "}
 
 
-def listing_line(
-    t: Translator, info: SessionInfo, zone: str, booking: BookingState | None = None
-) -> str:
+def listing_line(t: Translator, item: ListedSession, zone: str) -> str:
     """A session in a client's list, marked ✅ when they have a place and ⏳ when waiting."""
-    return _MARKERS.get(booking, "") + session_line(t, info, zone)
+    return _MARKERS.get(item.mine, "") + session_line(t, item, zone)
 
 
 def session_button_label(
-    t: Translator, info: SessionInfo, zone: str, booking: BookingState | None = None
+    t: Translator,
+    starts_at: dt.datetime,
+    title: str,
+    zone: str,
+    booking: BookingState | None = None,
 ) -> str:
     """A button naming a session: "✅ Mon 30 Nov · 18:00 Back care" (cut to fit), marked as
     in `listing_line`."""
-    label = f"{short_when(t, info.session.starts_at, zone)} {info.series.title}"
+    label = f"{short_when(t, starts_at, zone)} {title}"
     return (_MARKERS.get(booking, "") + label)[:BUTTON_LENGTH]
 
 

@@ -12,7 +12,7 @@ from babel.numbers import format_percent
 
 from bot.i18n import Translator
 from bot.models import ClassSeries, User
-from bot.services.classes import SessionInfo
+from bot.services.classes import ListedSession, SessionInfo
 
 
 def zone_of(user: User | None, default: str) -> str:
@@ -89,7 +89,7 @@ def duration(t: Translator, minutes: int) -> str:
     return t._("{hours} h {minutes} min", hours=hours, minutes=rest)
 
 
-def places(t: Translator, info: SessionInfo) -> str:
+def places(t: Translator, info: SessionInfo | ListedSession) -> str:
     """ "3 places left", "1 place left", or "full · 2 on the waitlist"."""
     left = info.spots_left
     if left:
@@ -120,13 +120,13 @@ def session_title(t: Translator, info: SessionInfo) -> str:
     )
 
 
-def session_line(t: Translator, info: SessionInfo, zone: str) -> str:
-    """One line for lists (HTML): "Tue 3 Dec · 18:00 – <b>Back care</b> with Anna · 3 places
-    left"."""
+def session_line(t: Translator, item: ListedSession, zone: str) -> str:
+    """One line of a client's timetable (HTML): "Tue 3 Dec · 18:00 – <b>Back care</b> with
+    Anna · 3 places left"."""
     return t._(
         "{when} – <b>{title}</b> with {trainer} · {places}",
-        when=short_when(t, info.session.starts_at, zone),
-        title=escape(info.series.title),
-        trainer=escape(info.trainer.first_name),
-        places=places(t, info),
+        when=short_when(t, item.starts_at, zone),
+        title=escape(item.title),
+        trainer=escape(item.trainer_name),
+        places=places(t, item),
     )

@@ -256,21 +256,24 @@ async def test_the_timetable_marks_the_readers_own_places_page_by_page(db):
             session, reader.id, await classes.session_info(session, fortnight[0].id), now=NOW
         )
     assert first.total == len(fortnight) == 4
-    assert [(i.session.id, mine) for i, mine in first.sessions] == [
+    assert [(item.id, item.mine) for item in first.sessions] == [
         (fortnight[0].id, BookingState.WAITLISTED),
         (fortnight[1].id, BookingState.CONFIRMED),
     ]
-    assert first.sessions[0][0].waitlist == 1 and first.sessions[0][0].spots_left == 0
-    assert first.sessions[0][0].trainer.first_name == "P1"
-    assert [(i.session.id, mine) for i, mine in second.sessions] == [
+    full = first.sessions[0]
+    assert (full.waitlist, full.spots_left, full.capacity, full.booked_count) == (1, 0, 1, 1)
+    assert full.trainer_name == "P1" and full.title == series.title
+    assert full.starts_at == fortnight[0].starts_at
+    assert [(item.id, item.mine) for item in second.sessions] == [
         (fortnight[2].id, None),
         (fortnight[3].id, None),
     ]
-    assert stale.page == 1 and [i.session.id for i, _ in stale.sessions] == [
+    assert second.sessions[0].spots_left == 1, "a cancelled booking gave its place back"
+    assert stale.page == 1 and [item.id for item in stale.sessions] == [
         fortnight[2].id,
         fortnight[3].id,
     ]
-    assert [mine for _, mine in theirs.sessions] == [BookingState.CONFIRMED, None]
+    assert [item.mine for item in theirs.sessions] == [BookingState.CONFIRMED, None]
     assert detail.booking.state == BookingState.WAITLISTED and detail.position == 1
     async with db.reading() as session:
         past = await classes.session_info(session, fortnight[1].id)
