@@ -49,7 +49,7 @@ def guard(
                 return
             alert = update.callback_query is not None
             async with context.deps.db.reading() as session:
-                context.actor = await users.get_user(session, person.id)
+                context.actor = await users.read_user(session, person.id)
                 group_language = (
                     await groups.language_of(session, chat.id)
                     if chat.type != ChatType.PRIVATE

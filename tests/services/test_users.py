@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from bot.models import OnboardingStep, Role, User
 from bot.services import users
@@ -113,6 +113,30 @@ async def test_set_timezone_completes_onboarding_and_refuses_unknown_zones(db):
     assert user.timezone == "Asia/Tokyo"
     assert user.awaiting_input is None
     assert user.is_onboarded
+
+
+async def test_the_guards_read_of_a_person_is_all_of_them_and_changes_nothing(db):
+    await register(db, 1, username="ann", language_code="de")
+    async with db.transaction() as session:
+        await users.record_consent(session, 1, True, now=NOW)
+        await users.set_timezone(session, 1, "Asia/Tokyo", now=NOW)
+        asked = await users.await_input(session, 1, "note", now=NOW)
+        users.set_draft(asked, "note", {"text": "half"})
+    async with db.reading() as session:
+        copy = await users.read_user(session, 1)
+        assert await users.read_user(session, 404) is None
+        loaded = await users.get_user(session, 1)
+        columns = [column.key for column in inspect(User).column_attrs]
+        assert {key: getattr(copy, key) for key in columns} == {
+            key: getattr(loaded, key) for key in columns
+        }
+    assert copy.timezone == "Asia/Tokyo" and copy.role == Role.CLIENT
+    assert copy.consent_given_at == NOW and copy.consent_given_at.tzinfo is not None
+    assert copy.awaiting_input == "note" and users.draft_of(copy, "note") == {"text": "half"}
+    assert inspect(copy).detached, "as the guard's copy always was: its session is gone"
+    copy.first_name = "Changed"
+    async with db.transaction() as session:
+        assert (await users.get_user(session, 1)).first_name == "U1"
 
 
 async def test_unknown_users_are_not_found(db):
