@@ -3,8 +3,8 @@ echo bot on the same harness; one replica against three; long polling against we
 
 Run:  .venv/bin/python -m bench.service                       (everything, ~10 minutes)
       .venv/bin/python -m bench.service --updates 300 --skip-replicas
-      .venv/bin/python -m bench.service --baseline /tmp/base      (also a checkout without
-                                       the inbox, for its cost: `git archive 357c4c3 | tar -x`)
+      .venv/bin/python -m bench.service --baseline /tmp/base      (also another checkout,
+          in every round: `git archive <commit> | (mkdir -p /tmp/base && tar -x -C /tmp/base)`)
 
 The harness is kept out of the bot's way: the fake Bot API runs as its own process
 (`python -m tests.fake_telegram`), the simulated people in this one, the bot (or the echo
@@ -462,7 +462,9 @@ async def main() -> None:
         "--workloads", default="/help,/classes,Book,paced", help="comma-separated workloads"
     )
     parser.add_argument(
-        "--baseline", type=Path, help="also measure the bot of this checkout (e.g. main)"
+        "--baseline",
+        type=Path,
+        help="also measure the bot of this checkout (polling, one replica), in every round",
     )
     parser.add_argument(
         "--rounds",
@@ -477,8 +479,9 @@ async def main() -> None:
     print(f"logs in {workdir}", flush=True)
     table: list[tuple[str, dict[str, Phase]]] = []
     try:
-        async with database(args.postgres_url) as url:
-            configurations = [
+        async with contextlib.AsyncExitStack() as stack:
+            url = await stack.enter_async_context(database(args.postgres_url))
+            configurations: list[tuple[str, dict]] = [
                 ("echo bot, polling", {"kind": "echo"}),
                 ("this bot, polling, 1 replica", {}),
                 ("this bot, webhook, 1 replica", {"mode": "webhook"}),
@@ -488,6 +491,21 @@ async def main() -> None:
                     ("this bot, polling, 3 replicas", {"replicas": 3}),
                     ("this bot, webhook, 3 replicas", {"mode": "webhook", "replicas": 3}),
                 ]
+            if args.baseline:
+                # Its own database, migrated by that checkout (its schema may differ); in
+                # every round, beside the others.
+                checkout = args.baseline.resolve()
+                configurations.append(
+                    (
+                        f"{args.baseline.name}, polling, 1 replica",
+                        {
+                            "checkout": checkout,
+                            "url": await stack.enter_async_context(
+                                database(args.postgres_url, checkout=checkout)
+                            ),
+                        },
+                    )
+                )
             wanted = [part for part in args.only.split(",") if part]
             workloads = tuple(args.workloads.split(","))
             rounds: dict[str, list[dict[str, Phase]]] = {}
@@ -495,10 +513,11 @@ async def main() -> None:
                 for name, options in configurations:
                     if wanted and not any(part in name for part in wanted):
                         continue
+                    options = {"url": url, **options}
                     rounds.setdefault(name, []).append(
                         await measure(
                             name,
-                            url,
+                            options.pop("url"),
                             server,
                             workdir,
                             args,
@@ -508,23 +527,6 @@ async def main() -> None:
                         )
                     )
             table += [(name, median_round(found)) for name, found in rounds.items()]
-        if args.baseline:
-            async with database(args.postgres_url, checkout=args.baseline.resolve()) as url:
-                name = f"{args.baseline.name} (no inbox), polling"
-                table.append(
-                    (
-                        name,
-                        await measure(
-                            name,
-                            url,
-                            server,
-                            workdir,
-                            args,
-                            checkout=args.baseline.resolve(),
-                            workloads=tuple(args.workloads.split(",")),
-                        ),
-                    )
-                )
     finally:
         server.stop()
     report(table, args)
