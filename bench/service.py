@@ -147,9 +147,13 @@ class Bots:
                 )
             module = ["bench.echo_bot"] if kind == "echo" else ["bot", "run"]
             profile = os.environ.get("BENCH_PROFILE")
-            if profile and kind != "echo" and checkout == PROJECT_ROOT:
+            if profile and checkout == PROJECT_ROOT:
                 # bench/profiled.py: a CPU-time cProfile of the whole run, written at exit.
-                module = ["bench.profiled", f"{profile}.{mode}.{replicas}.{index}"]
+                module = (
+                    ["bench.profiled", f"{profile}.echo", "bench.echo_bot"]
+                    if kind == "echo"
+                    else ["bench.profiled", f"{profile}.{mode}.{replicas}.{index}"]
+                )
             log = (workdir / f"{kind}-{mode}-{replicas}-{index}.log").open("wb")
             self.processes.append(
                 subprocess.Popen(
@@ -333,7 +337,7 @@ async def measure(
                 steps = await paced_steps(tg, kind, people[args.updates :], url, args)
             else:
                 steps = [(who, {"text": workload}) for who in people[: args.updates]]
-            spies = _spy(bots, name, workload) if kind != "echo" else []
+            spies = _spy(bots, name, workload)
             phase = await run_phase(
                 tg, bots, steps, paced=PACED_RATE if workload == "paced" else None
             )

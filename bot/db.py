@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Table, event, exc
+from sqlalchemy import DateTime, Select, Table, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -142,6 +142,7 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self.read_sessions = async_sessionmaker(reader, expire_on_commit=False)
+        self._compiled: dict[int, _CompiledRead] = {}
 
     def describe(self) -> str:
         """The database URL without its password, for messages."""
@@ -181,9 +182,80 @@ class Database:
         async with self.read_sessions() as session, session.begin():
             yield session
 
+    async def read_rows(self, statement: Select, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run a prebuilt SELECT outside any transaction (the latest committed data) and
+        return its rows as dicts, keyed as `Row._mapping` is, with every value as SQLAlchemy
+        would give it (enums, UTC datetimes, JSON).
+
+        For the reads that come with every update (the guard's, the timetable's). On
+        PostgreSQL the statement is compiled once and runs on the pooled connection's asyncpg
+        driver: no session, no ORM, no result objects, about a quarter of the CPU of a read
+        through a session. On SQLite it runs in a `reading()` session. Statements with
+        expanding parameters (`IN` lists) are refused: compile those per call, in a session.
+        """
+        if self.is_sqlite:
+            async with self.reading() as session:
+                return [dict(row._mapping) for row in await session.execute(statement, params)]
+        read = self._compiled.get(id(statement))
+        if read is None:
+            read = self._compiled[id(statement)] = _CompiledRead(statement, self.engine.dialect)
+        raw = await self.engine.raw_connection()
+        try:
+            records = await raw.driver_connection.fetch(read.sql, *read.arguments(params))
+        finally:
+            raw.close()
+        return [read.row(record) for record in records]
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+class _CompiledRead:
+    """A SELECT compiled for the driver, with the conversions SQLAlchemy's result and
+    parameter handling would apply (`Database.read_rows`)."""
+
+    def __init__(self, statement: Select, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.post_compile_params:
+            raise ValueError("read_rows takes no expanding (IN list) parameters")
+        self.statement = statement  # kept alive: the cache is keyed by its id
+        self.sql = compiled.string
+        self.names = list(compiled.positiontup or ())
+        self.binds = [
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self.names
+        ]
+        self.keys = list(statement.selected_columns.keys())
+        self.results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        ]
+        self.values = {
+            name: compiled.binds[name].value
+            for name in self.names
+            if not compiled.binds[name].callable and compiled.binds[name].value is not None
+        }
+
+    def arguments(self, params: dict[str, Any]) -> list[Any]:
+        """The driver's positional arguments for `params` (and the statement's own values)."""
+        values = []
+        for name, process in zip(self.names, self.binds, strict=True):
+            if name in params:
+                value = params[name]
+            elif name in self.values:
+                value = self.values[name]
+            else:  # as SQLAlchemy says it
+                raise exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
+            values.append(process(value) if process is not None else value)
+        return values
+
+    def row(self, record: Any) -> dict[str, Any]:
+        """One driver record as `Row._mapping` would have it."""
+        return {
+            key: process(value) if process is not None else value
+            for key, process, value in zip(self.keys, self.results, record, strict=True)
+        }
 
 
 async def insert_ignoring_conflicts(

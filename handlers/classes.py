@@ -40,10 +40,9 @@ def _zone(context: BotContext) -> str:
 
 async def _listing(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
     t, now, zone = context.t, context.deps.clock.now(), _zone(context)
-    async with context.deps.db.reading() as session:
-        found = await classes.listing(
-            session, context.actor.id, now=now, days=DAYS, page=page, page_size=PAGE_SIZE
-        )
+    found = await classes.listing(
+        context.deps.db, context.actor.id, now=now, days=DAYS, page=page, page_size=PAGE_SIZE
+    )
     shown, page = found.sessions, found.page
     pages = max(1, (found.total + PAGE_SIZE - 1) // PAGE_SIZE)
     if not shown:

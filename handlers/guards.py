@@ -48,13 +48,11 @@ def guard(
             if person is None or chat is None:
                 return
             alert = update.callback_query is not None
-            async with context.deps.db.reading() as session:
-                context.actor = await users.read_user(session, person.id)
-                group_language = (
-                    await groups.language_of(session, chat.id)
-                    if chat.type != ChatType.PRIVATE
-                    else None
-                )
+            context.actor = await users.read_user(context.deps.db, person.id)
+            group_language = None
+            if chat.type != ChatType.PRIVATE:
+                async with context.deps.db.reading() as session:
+                    group_language = await groups.language_of(session, chat.id)
             t = context.t = translator(
                 group_language
                 or reader_language(

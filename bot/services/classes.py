@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import insert_ignoring_conflicts
+from bot.db import Database, insert_ignoring_conflicts
 from bot.models import (
     Booking,
     BookingState,
@@ -451,7 +451,11 @@ _LISTING = (
             and_(
                 _MINE.c.session_id == _SESSIONS.c.id,
                 _MINE.c.user_id == bindparam("user_id"),
-                _MINE.c.state.in_([BookingState.CONFIRMED, BookingState.WAITLISTED]),
+                # Not IN (…): Database.read_rows runs statements without expanding lists.
+                or_(
+                    _MINE.c.state == BookingState.CONFIRMED,
+                    _MINE.c.state == BookingState.WAITLISTED,
+                ),
             ),
         )
     )
@@ -463,7 +467,7 @@ _SESSION_INFO = _SESSION_ROWS.where(ClassSession.id == bindparam("session_id")).
 
 
 async def listing(
-    session: AsyncSession,
+    db: Database,
     user_id: int,
     *,
     now: dt.datetime,
@@ -473,19 +477,29 @@ async def listing(
 ) -> Listing:
     """Page `page` of the scheduled sessions starting in the next `days` days, earliest
     first, each with the state of `user_id`'s booking of it; the last page when `page` is
-    past the end (a button pressed after sessions went away), the first when below 0."""
+    past the end (a button pressed after sessions went away), the first when below 0.
+
+    It reads through `Database.read_rows` (no session): it is the read of every /classes."""
     until = now + dt.timedelta(days=days)
     page = max(0, page)
     params = {"user_id": user_id, "now": now, "until": until, "limit": page_size}
-    rows = (await session.execute(_LISTING, {**params, "offset": page * page_size})).all()
+    rows = await db.read_rows(_LISTING, {**params, "offset": page * page_size})
     if rows:
-        total = rows[0].total
+        total = rows[0]["total"]
     else:
-        total = await count_upcoming(session, now=now, days=days) if page else 0
+        if page:
+            async with db.reading() as session:
+                total = await count_upcoming(session, now=now, days=days)
+        else:
+            total = 0
         page = max(0, (total - 1) // page_size)
         if total:
-            rows = (await session.execute(_LISTING, {**params, "offset": page * page_size})).all()
-    return Listing(total=total, page=page, sessions=[ListedSession(*row[:8]) for row in rows])
+            rows = await db.read_rows(_LISTING, {**params, "offset": page * page_size})
+    return Listing(
+        total=total,
+        page=page,
+        sessions=[ListedSession(*list(row.values())[:8]) for row in rows],
+    )
 
 
 _SESSION_INFO_LOCKED = _SESSION_INFO.with_for_update(of=ClassSession)

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from bot.db import insert_ignoring_conflicts
+from bot.db import Database, insert_ignoring_conflicts
 from bot.models import OnboardingStep, Role, User
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.timezones import is_valid_timezone
@@ -49,13 +49,14 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 _USER_ROW = select(User.__table__).where(User.__table__.c.id == bindparam("user_id"))
 
 
-async def read_user(session: AsyncSession, user_id: int) -> User | None:
-    """The user with this Telegram id as stored now, detached from `session` (as if it had
-    closed: changing the object saves nothing), or None if they never started the bot."""
-    row = (await session.execute(_USER_ROW, {"user_id": user_id})).first()
-    if row is None:
+async def read_user(db: Database, user_id: int) -> User | None:
+    """The user with this Telegram id as stored now, detached (changing the object saves
+    nothing), or None if they never started the bot. Read without a session
+    (`Database.read_rows`): it is the guard's read, the one that comes with every update."""
+    rows = await db.read_rows(_USER_ROW, {"user_id": user_id})
+    if not rows:
         return None
-    user = User(**row._mapping)
+    user = User(**rows[0])
     make_transient_to_detached(user)
     return user
 

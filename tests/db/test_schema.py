@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, inspect, literal, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.db import Database
 from bot.migrations import current_revision, downgrade, upgrade
-from bot.models import Base, CalendarFeed, User
+from bot.models import Base, CalendarFeed, Role, User
 
 
 @pytest.fixture
@@ -163,3 +163,37 @@ async def test_calendar_feeds_migration_keeps_users_and_drops_only_feeds(empty_d
         assert await session.scalar(text("SELECT count(*) FROM users WHERE id = 7")) == 1
     await upgrade(empty_db.engine)
     assert "calendar_feeds" in await table_names(empty_db)
+
+
+async def test_rows_read_without_a_session_are_what_a_session_reads(db):
+    """`Database.read_rows` (the guard's and the timetable's read, on PostgreSQL straight on
+    the driver) gives each row as a session's `Row._mapping` would: enums, aware UTC
+    times, JSON, NULLs, a constant of the statement and a bound time in another zone."""
+    berlin = dt.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    async with db.transaction() as session:
+        session.add(_user(consent_given_at=berlin, draft={"note": {"text": "ü"}}))
+        session.add(_user(id=2, role=Role.TRAINER, blocked_at=berlin))
+    statement = (
+        select(User.__table__, literal("x").label("constant"))
+        .where(User.__table__.c.role == Role.CLIENT)
+        .where(User.__table__.c.created_at <= bindparam("until"))
+        .order_by(User.__table__.c.id)
+    )
+    until = berlin.astimezone(ZoneInfo("America/New_York"))
+    rows = await db.read_rows(statement, {"until": until})
+    async with db.reading() as session:
+        expected = [
+            dict(row._mapping) for row in await session.execute(statement, {"until": until})
+        ]
+    assert rows == expected and len(rows) == 1
+    row = rows[0]
+    assert row["role"] is Role.CLIENT and row["consent_given_at"] == berlin
+    assert row["consent_given_at"].tzinfo == dt.UTC and row["draft"] == {"note": {"text": "ü"}}
+    assert row["blocked_at"] is None and row["constant"] == "x"
+    assert await db.read_rows(statement, {"until": berlin - dt.timedelta(days=1)}) == []
+    with pytest.raises(SQLAlchemyError, match="'until'"):
+        await db.read_rows(statement, {})
+    if not db.is_sqlite:
+        listed = select(User.id).where(User.id.in_([1, 2]))
+        with pytest.raises(ValueError, match="IN list"):
+            await db.read_rows(listed, {})

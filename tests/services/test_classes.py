@@ -247,11 +247,11 @@ async def test_the_timetable_marks_the_readers_own_places_page_by_page(db):
     cancelled = (await book(db, reader, fortnight[2].id)).booking
     async with db.transaction() as session:
         await bookings.cancel(session, reader.id, cancelled.id, now=NOW)
+    first = await classes.listing(db, reader.id, now=NOW, days=14, page=0, page_size=2)
+    second = await classes.listing(db, reader.id, now=NOW, days=14, page=1, page_size=2)
+    stale = await classes.listing(db, reader.id, now=NOW, days=14, page=9, page_size=2)
+    theirs = await classes.listing(db, other.id, now=NOW, days=14, page=0, page_size=2)
     async with db.reading() as session:
-        first = await classes.listing(session, reader.id, now=NOW, days=14, page=0, page_size=2)
-        second = await classes.listing(session, reader.id, now=NOW, days=14, page=1, page_size=2)
-        stale = await classes.listing(session, reader.id, now=NOW, days=14, page=9, page_size=2)
-        theirs = await classes.listing(session, other.id, now=NOW, days=14, page=0, page_size=2)
         detail = await bookings.booking_of(
             session, reader.id, await classes.session_info(session, fortnight[0].id), now=NOW
         )
@@ -278,9 +278,9 @@ async def test_the_timetable_marks_the_readers_own_places_page_by_page(db):
     async with db.reading() as session:
         past = await classes.session_info(session, fortnight[1].id)
         assert await bookings.booking_of(session, reader.id, past, now=past.session.ends_at) is None
-        empty = await classes.listing(
-            session, reader.id, now=NOW + dt.timedelta(days=400), days=14, page=3, page_size=2
-        )
+    empty = await classes.listing(
+        db, reader.id, now=NOW + dt.timedelta(days=400), days=14, page=3, page_size=2
+    )
     assert (empty.total, empty.page, empty.sessions) == (0, 0, [])
 
 

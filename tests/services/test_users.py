@@ -122,9 +122,9 @@ async def test_the_guards_read_of_a_person_is_all_of_them_and_changes_nothing(db
         await users.set_timezone(session, 1, "Asia/Tokyo", now=NOW)
         asked = await users.await_input(session, 1, "note", now=NOW)
         users.set_draft(asked, "note", {"text": "half"})
+    copy = await users.read_user(db, 1)
+    assert await users.read_user(db, 404) is None
     async with db.reading() as session:
-        copy = await users.read_user(session, 1)
-        assert await users.read_user(session, 404) is None
         loaded = await users.get_user(session, 1)
         columns = [column.key for column in inspect(User).column_attrs]
         assert {key: getattr(copy, key) for key in columns} == {
