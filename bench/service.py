@@ -30,6 +30,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -537,7 +538,25 @@ async def main() -> None:
             table += [(name, median_round(found)) for name, found in rounds.items()]
     finally:
         server.stop()
-    report(table, args)
+    report(table, args, paired_ratios(rounds))
+
+
+def paired_ratios(rounds: dict[str, list[dict[str, Phase]]]) -> dict[tuple[str, str], float]:
+    """Per configuration and workload, the median over rounds of its CPU per update divided
+    by the echo bot's in the same round: the two sides of each ratio were measured a minute
+    apart, not the whole run, so a machine whose speed drifts moves both alike."""
+    echo = rounds.get("echo bot, polling", [])
+    ratios: dict[tuple[str, str], float] = {}
+    for name, found in rounds.items():
+        for workload in {w for phases in found for w in phases} - {"paced"}:
+            pairs = [
+                mine[workload].cpu_ms / theirs[workload].cpu_ms
+                for mine, theirs in zip(found, echo, strict=False)
+                if workload in mine and workload in theirs and theirs[workload].cpu_ms
+            ]
+            if pairs and name != "echo bot, polling":
+                ratios[name, workload] = statistics.median(pairs)
+    return ratios
 
 
 def median_round(found: list[dict[str, Phase]]) -> dict[str, Phase]:
@@ -556,13 +575,23 @@ def median_round(found: list[dict[str, Phase]]) -> dict[str, Phase]:
     return merged
 
 
-def report(table: list[tuple[str, dict[str, Phase]]], args: argparse.Namespace) -> None:
+def report(
+    table: list[tuple[str, dict[str, Phase]]],
+    args: argparse.Namespace,
+    ratios: dict[tuple[str, str], float],
+) -> None:
+    """The table: CPU per update of the median round, and beside it the ratio to the echo
+    bot (with several rounds: the median of each round's own ratio, `paired_ratios`)."""
     echo = dict(table).get("echo bot, polling", {})
     print()
     print(
         f"{CLIENTS:,} clients loaded; {args.updates} updates per workload, {IN_FLIGHT} in "
         f"flight; paced: {PACED_RATE:.0f} updates/s (a third each /help, /classes, Book)"
-        + (f"; median of {args.rounds} rounds" if args.rounds > 1 else "")
+        + (
+            f"; median of {args.rounds} rounds (ratios: the median of each round's own)"
+            if args.rounds > 1
+            else ""
+        )
     )
     print(
         "| configuration | /help CPU/update | /classes CPU/update | Book CPU/update "
@@ -577,7 +606,9 @@ def report(table: list[tuple[str, dict[str, Phase]]], args: argparse.Namespace) 
                 return "–"
             text = f"{phase.cpu_ms:.1f} ms"
             base = echo.get(workload)
-            if base is not None and name != "echo bot, polling":
+            if (name, workload) in ratios:
+                text += f" ({ratios[name, workload]:.2f}×)"
+            elif base is not None and name != "echo bot, polling":
                 text += f" ({phase.cpu_ms / base.cpu_ms:.2f}×)"
             return text
 
