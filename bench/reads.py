@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 
-from bench.classes import FIRST_CLIENT, seed
+from bench.classes import CLIENTS, FIRST_CLIENT, seed
 from bench.service import empty_database
 from bot.db import Database
 from bot.models import User
@@ -55,7 +55,7 @@ async def per_call(calls: int, read: Callable[[int], Awaitable[object]]) -> floa
     """CPU seconds per call of `read` for `calls` people in turn."""
     started = time.process_time()
     for n in range(calls):
-        await read(FIRST_CLIENT + n * 37 % 10_000)
+        await read(FIRST_CLIENT + n * 37 % CLIENTS)
     return (time.process_time() - started) / calls
 
 

@@ -199,9 +199,10 @@ class Database:
         read = self._compiled.get(id(statement))
         if read is None:
             read = self._compiled[id(statement)] = _CompiledRead(statement, self.engine.dialect)
+        arguments = read.arguments(params)  # a missing parameter fails before checkout
         raw = await self.engine.raw_connection()
         try:
-            records = await raw.driver_connection.fetch(read.sql, *read.arguments(params))
+            records = await raw.driver_connection.fetch(read.sql, *arguments)
         finally:
             raw.close()
         return [read.row(record) for record in records]

@@ -487,11 +487,10 @@ async def listing(
     if rows:
         total = rows[0]["total"]
     else:
+        total = 0
         if page:
             async with db.reading() as session:
                 total = await count_upcoming(session, now=now, days=days)
-        else:
-            total = 0
         page = max(0, (total - 1) // page_size)
         if total:
             rows = await db.read_rows(_LISTING, {**params, "offset": page * page_size})
