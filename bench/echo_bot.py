@@ -3,6 +3,8 @@
 It answers every text with a message carrying one button, and every button press with an
 answer and an edit, through the same python-telegram-bot Application machinery, polling the
 same fake Bot API. Run: python -m bench.echo_bot (BOT_TOKEN and TELEGRAM_API_BASE_URL set).
+With ECHO_HTTP=aiohttp it talks to the Bot API through the bot's own HTTP client
+(bot/telegram_http.py) instead of python-telegram-bot's default (httpx).
 """
 
 from __future__ import annotations
@@ -39,13 +41,19 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main() -> None:
     """Poll until interrupted."""
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["BOT_TOKEN"])
         .base_url(os.environ["TELEGRAM_API_BASE_URL"])
         .concurrent_updates(64)
-        .build()
     )
+    if os.environ.get("ECHO_HTTP") == "aiohttp":
+        from bot.telegram_http import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(pressed))
     application.run_polling(allowed_updates=Update.ALL_TYPES)

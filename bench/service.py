@@ -60,6 +60,7 @@ IN_FLIGHT = 32
 # What the bot and the echo bot call to answer: slowed by --telegram-latency.
 REPLY_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
 PACED_RATE = 50.0
+ECHO_AIOHTTP = "echo bot on aiohttp, polling"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -132,6 +133,7 @@ class Bots:
         replicas: int = 1,
         mode: str = "polling",
         checkout: Path = PROJECT_ROOT,
+        echo_http: str = "httpx",
     ) -> None:
         self.ports = [free_port() for _ in range(replicas)]
         self.processes: list[subprocess.Popen] = []
@@ -146,6 +148,7 @@ class Bots:
                 "PYTHONPATH": str(checkout),
                 "BOT_MODE": mode,
                 "TIP_TICK_SECONDS": "3600",
+                "ECHO_HTTP": echo_http,
             }
             if mode == "webhook":
                 env.update(
@@ -301,6 +304,7 @@ async def measure(
     checkout: Path = PROJECT_ROOT,
     workloads: tuple[str, ...] = ("/help", "/classes", "Book", "paced"),
     round_index: int = 0,
+    echo_http: str = "httpx",
 ) -> dict[str, Phase]:
     """Start one configuration, run its workloads, stop it. Each round draws other people
     (so that a second round's Book presses are new bookings too)."""
@@ -317,7 +321,16 @@ async def measure(
     # Warm-up asks again until each process answers, and answers to the repeats come later:
     # its people are not among the measured ones, whose next answer that would seem to be.
     warmers, actors = actors[:warming], actors[warming:]
-    bots = Bots(kind, url, server, workdir, replicas=replicas, mode=mode, checkout=checkout)
+    bots = Bots(
+        kind,
+        url,
+        server,
+        workdir,
+        replicas=replicas,
+        mode=mode,
+        checkout=checkout,
+        echo_http=echo_http,
+    )
     if mode == "webhook":
         await tg.call(
             "webhook_targets", urls=[f"http://127.0.0.1:{port}/hook" for port in bots.ports]
@@ -509,6 +522,9 @@ async def main() -> None:
             url = await stack.enter_async_context(database(args.postgres_url))
             configurations: list[tuple[str, dict]] = [
                 ("echo bot, polling", {"kind": "echo"}),
+                # The same echo bot on the bot's own HTTP client (bot/telegram_http.py):
+                # how much of the bot's lead over PTB's default is the client alone.
+                (ECHO_AIOHTTP, {"kind": "echo", "echo_http": "aiohttp"}),
                 ("this bot, polling, 1 replica", {}),
                 ("this bot, webhook, 1 replica", {"mode": "webhook"}),
             ]
@@ -555,14 +571,16 @@ async def main() -> None:
             table += [(name, median_round(found)) for name, found in rounds.items()]
     finally:
         server.stop()
-    report(table, args, paired_ratios(rounds))
+    report(table, args, paired_ratios(rounds), paired_ratios(rounds, ECHO_AIOHTTP))
 
 
-def paired_ratios(rounds: dict[str, list[dict[str, Phase]]]) -> dict[tuple[str, str], float]:
+def paired_ratios(
+    rounds: dict[str, list[dict[str, Phase]]], baseline: str = "echo bot, polling"
+) -> dict[tuple[str, str], float]:
     """Per configuration and workload, the median over rounds of its CPU per update divided
-    by the echo bot's in the same round: the two sides of each ratio were measured a minute
-    apart, not the whole run, so a machine whose speed drifts moves both alike."""
-    echo = rounds.get("echo bot, polling", [])
+    by the baseline echo bot's in the same round: the two sides of each ratio were measured a
+    minute apart, not the whole run, so a machine whose speed drifts moves both alike."""
+    echo = rounds.get(baseline, [])
     ratios: dict[tuple[str, str], float] = {}
     for name, found in rounds.items():
         for workload in {w for phases in found for w in phases} - {"paced"}:
@@ -571,7 +589,7 @@ def paired_ratios(rounds: dict[str, list[dict[str, Phase]]]) -> dict[tuple[str, 
                 for mine, theirs in zip(found, echo, strict=False)
                 if workload in mine and workload in theirs and theirs[workload].cpu_ms
             ]
-            if pairs and name != "echo bot, polling":
+            if pairs and name != baseline:
                 ratios[name, workload] = statistics.median(pairs)
     return ratios
 
@@ -596,9 +614,11 @@ def report(
     table: list[tuple[str, dict[str, Phase]]],
     args: argparse.Namespace,
     ratios: dict[tuple[str, str], float],
+    to_aiohttp: dict[tuple[str, str], float],
 ) -> None:
     """The table: CPU per update of the median round, and beside it the ratio to the echo
-    bot (with several rounds: the median of each round's own ratio, `paired_ratios`)."""
+    bot (with several rounds: the median of each round's own ratio, `paired_ratios`); for
+    this bot, also the ratio to the echo bot on the same HTTP client."""
     echo = dict(table).get("echo bot, polling", {})
     print()
     print(
@@ -629,7 +649,10 @@ def report(
             text = f"{phase.cpu_ms:.1f} ms"
             base = echo.get(workload)
             if (name, workload) in ratios:
-                text += f" ({ratios[name, workload]:.2f}×)"
+                text += f" ({ratios[name, workload]:.2f}×"
+                if name.startswith("this bot") and (name, workload) in to_aiohttp:
+                    text += f"; {to_aiohttp[name, workload]:.2f}× on aiohttp"
+                text += ")"
             elif base is not None and name != "echo bot, polling":
                 text += f" ({phase.cpu_ms / base.cpu_ms:.2f}×)"
             return text

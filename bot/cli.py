@@ -110,6 +110,7 @@ async def _check(settings: Settings) -> int:
     from bot.app import file_base_url
     from bot.db import Database
     from bot.migrations import alembic_config, current_revision
+    from bot.telegram_http import AiohttpRequest
 
     ok = True
     db = Database(settings.database_url)
@@ -139,6 +140,7 @@ async def _check(settings: Settings) -> int:
         settings.token(),
         base_url=settings.telegram_api_base_url,
         base_file_url=file_base_url(settings.telegram_api_base_url),
+        request=AiohttpRequest(),
     )
     try:
         async with bot:
