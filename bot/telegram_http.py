@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -40,6 +42,7 @@ class AiohttpRequest(BaseRequest):
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
+        "_proxies",
         "_read_timeout",
         "_session",
         "_write_timeout",
@@ -61,6 +64,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -78,11 +82,21 @@ class AiohttpRequest(BaseRequest):
                 raise_for_status=False,
                 # The bot's calls carry no cookies; Telegram sets none.
                 cookie_jar=aiohttp.DummyCookieJar(),
-                # HTTPS_PROXY and NO_PROXY from the environment, as httpx honours them.
-                trust_env=True,
                 skip_auto_headers=("User-Agent",),
                 headers={"User-Agent": self.USER_AGENT},
             )
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy for `url` from HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (as httpx
+        honours them), looked up once per scheme and host: aiohttp's own `trust_env` looks
+        again on every request, reading ~/.netrc in a thread each time."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            found = getproxies()
+            proxy = found.get(parts.scheme) or found.get("all")
+            self._proxies[key] = None if proxy is None or proxy_bypass(key[1]) else proxy
+        return self._proxies[key]
 
     async def shutdown(self) -> None:
         """Close the session and its connections; a later initialize opens a new one."""
@@ -125,7 +139,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors too

@@ -187,3 +187,21 @@ async def test_the_request_opens_again_after_a_shutdown(server: Recorder) -> Non
         await request.shutdown()
     assert [name for name, _, _ in server.calls] == ["getMe"]
     assert json.dumps(server.calls[0][2]) == "{}"
+
+
+async def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_says_not(
+    server: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server is also a fine HTTP proxy for this: aiohttp asks it for the whole URL.
+    proxy = server.base_url.removesuffix("/bot")
+    for name in ("HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", proxy)
+    monkeypatch.setenv("no_proxy", "")
+    async with _bot("http://telegram.invalid/bot") as bot:
+        assert bot.username == "the_bot"
+        assert (await bot.send_message(42, "via the proxy")).text == "via the proxy"
+    monkeypatch.setenv("no_proxy", "telegram.invalid")
+    with pytest.raises(NetworkError):
+        async with _bot("http://telegram.invalid/bot"):
+            pass
