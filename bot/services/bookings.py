@@ -97,28 +97,29 @@ _NEXT_WAITLIST_NUMBER = (
     .returning(ClassSession.waitlist_counter)
     .execution_options(synchronize_session=False)
 )
+_SESSIONS = ClassSession.__table__.c
 _TAKE_PLACE = (
-    update(ClassSession)
+    update(ClassSession.__table__)
     .where(
-        ClassSession.id == bindparam("session_id"),
-        ClassSession.state == SessionState.SCHEDULED,
-        ClassSession.booked_count < ClassSession.capacity,
+        _SESSIONS.id == bindparam("session_id"),
+        _SESSIONS.state == SessionState.SCHEDULED,
+        _SESSIONS.booked_count < _SESSIONS.capacity,
     )
-    .values(booked_count=ClassSession.booked_count + 1)
-    .returning(ClassSession.booked_count)
-    .execution_options(synchronize_session=False)
+    .values(booked_count=_SESSIONS.booked_count + 1)
+    .returning(_SESSIONS.booked_count)
 )
 # A user's confirmed sessions that start within 12 hours before a session's end.
+_BOOKINGS = Booking.__table__.c
 _NEARBY = (
-    select(ClassSession.id, ClassSession.starts_at, ClassSession.duration_minutes)
-    .join(Booking, Booking.session_id == ClassSession.id)
+    select(_SESSIONS.id, _SESSIONS.starts_at, _SESSIONS.duration_minutes)
+    .join_from(ClassSession.__table__, Booking.__table__, _BOOKINGS.session_id == _SESSIONS.id)
     .where(
-        Booking.user_id == bindparam("user_id"),
-        Booking.state == BookingState.CONFIRMED,
-        ClassSession.id != bindparam("target_id"),
-        ClassSession.state == SessionState.SCHEDULED,
-        ClassSession.starts_at < bindparam("window_end"),
-        ClassSession.starts_at > bindparam("window_start"),
+        _BOOKINGS.user_id == bindparam("user_id"),
+        _BOOKINGS.state == BookingState.CONFIRMED,
+        _SESSIONS.id != bindparam("target_id"),
+        _SESSIONS.state == SessionState.SCHEDULED,
+        _SESSIONS.starts_at < bindparam("window_end"),
+        _SESSIONS.starts_at > bindparam("window_start"),
     )
 )
 
@@ -167,7 +168,8 @@ async def _overlapping(
     session: AsyncSession, user_id: int, target: ClassSession
 ) -> SessionInfo | None:
     """A confirmed booking of the user's that overlaps `target` in time, if any."""
-    rows = await session.execute(
+    connection = await session.connection()
+    rows = await connection.execute(
         _NEARBY,
         {
             "user_id": user_id,
@@ -192,7 +194,8 @@ async def _lock_session(session: AsyncSession, session_id: int) -> None:
 async def _take_place(session: AsyncSession, session_id: int) -> int | None:
     """Raise the session's booked count if a place is free: the new count when one was
     taken, None when none was free."""
-    return await session.scalar(_TAKE_PLACE, {"session_id": session_id})
+    connection = await session.connection()
+    return await connection.scalar(_TAKE_PLACE, {"session_id": session_id})
 
 
 async def _free_place(session: AsyncSession, session_id: int) -> None:
