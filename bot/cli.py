@@ -136,11 +136,12 @@ async def _check(settings: Settings) -> int:
     finally:
         await db.dispose()
 
+    request = AiohttpRequest()
     bot = Bot(
         settings.token(),
         base_url=settings.telegram_api_base_url,
         base_file_url=file_base_url(settings.telegram_api_base_url),
-        request=AiohttpRequest(),
+        request=request,
     )
     try:
         async with bot:
@@ -153,6 +154,8 @@ async def _check(settings: Settings) -> int:
     except TelegramError as exc:
         say(f"Telegram: FAILED to reach {settings.telegram_api_base_url}: {exc}")
         ok = False
+    finally:
+        await request.shutdown()  # also when getMe failed, which Bot's own exit skips
     return 0 if ok else EXIT_CHECK_FAILED
 
 

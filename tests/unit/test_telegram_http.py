@@ -72,7 +72,12 @@ async def server() -> AsyncIterator[Recorder]:
         return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"})
 
     app = web.Application()
+
+    async def download(request: web.Request) -> web.Response:
+        return web.Response(body=b"%PDF-1.7 the file's bytes")
+
     app.router.add_post(r"/bot{token}/{method}", method)
+    app.router.add_get(r"/file/bot{token}/{path:.+}", download)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -205,3 +210,13 @@ async def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_
     with pytest.raises(NetworkError):
         async with _bot("http://telegram.invalid/bot"):
             pass
+
+
+async def test_a_file_is_downloaded_as_its_bytes(server: Recorder) -> None:
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        url = server.base_url.replace("/bot", f"/file/bot{TOKEN}/documents/file_1.pdf")
+        assert await request.retrieve(url) == b"%PDF-1.7 the file's bytes"
+    finally:
+        await request.shutdown()
