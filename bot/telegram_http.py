@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
-from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -151,8 +151,9 @@ class AiohttpRequest(BaseRequest):
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
-    """The timeout passed for this call, or the request's own when none was."""
-    return default if value is DEFAULT_NONE else value  # type: ignore[return-value]
+    """The timeout passed for this call, or the request's own when none was (PTB passes a
+    DefaultValue then, as HTTPXRequest checks)."""
+    return default if isinstance(value, DefaultValue) else value
 
 
 def _sum(*parts: float | None) -> float | None:
