@@ -13,8 +13,10 @@ The harness is kept out of the bot's way: the fake Bot API runs as its own proce
 (`python -m tests.fake_telegram`), the simulated people in this one, the bot (or the echo
 bot, bench/echo_bot.py) in its own. The figure that matters is the bot's own cost: its
 process's CPU time (utime + stime from /proc/<pid>/stat, summed over replicas) over the
-measured phase, divided by the updates handled in it. Data: 10,000 clients, 50 trainers,
-200 weekly series and 20,000 bookings (bench/classes.py's seed).
+measured phase, divided by the updates handled in it. The echo bot runs twice: on
+python-telegram-bot's default HTTP client (the baseline of the ratios) and on the bot's own
+(bot/telegram_http.py), which shows how much of the difference is the client. Data: 10,000
+clients, 50 trainers, 200 weekly series and 20,000 bookings (bench/classes.py's seed).
 
 Workloads, each a closed loop of simulated clients (IN_FLIGHT at once) for `--updates`:
 `/help` and `/classes` (a command answered by a message), and Book (a press on a session
