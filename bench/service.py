@@ -62,6 +62,8 @@ IN_FLIGHT = 32
 # What the bot and the echo bot call to answer: slowed by --telegram-latency.
 REPLY_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
 PACED_RATE = 50.0
+# The configurations the bot is compared with: the baseline, and the same on its client.
+ECHO = "echo bot, polling"
 ECHO_AIOHTTP = "echo bot on aiohttp, polling"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -523,7 +525,7 @@ async def main() -> None:
         async with contextlib.AsyncExitStack() as stack:
             url = await stack.enter_async_context(database(args.postgres_url))
             configurations: list[tuple[str, dict]] = [
-                ("echo bot, polling", {"kind": "echo"}),
+                (ECHO, {"kind": "echo"}),
                 # The same echo bot on the bot's own HTTP client (bot/telegram_http.py):
                 # how much of the bot's lead over PTB's default is the client alone.
                 (ECHO_AIOHTTP, {"kind": "echo", "echo_http": "aiohttp"}),
@@ -577,7 +579,7 @@ async def main() -> None:
 
 
 def paired_ratios(
-    rounds: dict[str, list[dict[str, Phase]]], baseline: str = "echo bot, polling"
+    rounds: dict[str, list[dict[str, Phase]]], baseline: str = ECHO
 ) -> dict[tuple[str, str], float]:
     """Per configuration and workload, the median over rounds of its CPU per update divided
     by the baseline echo bot's in the same round: the two sides of each ratio were measured a
@@ -621,7 +623,7 @@ def report(
     """The table: CPU per update of the median round, and beside it the ratio to the echo
     bot (with several rounds: the median of each round's own ratio, `paired_ratios`); for
     this bot, also the ratio to the echo bot on the same HTTP client."""
-    echo = dict(table).get("echo bot, polling", {})
+    echo = dict(table).get(ECHO, {})
     print()
     print(
         f"{CLIENTS:,} clients loaded; {args.updates} updates per workload, {IN_FLIGHT} in "
@@ -655,7 +657,7 @@ def report(
                 if name.startswith("this bot") and (name, workload) in to_aiohttp:
                     text += f"; {to_aiohttp[name, workload]:.2f}× on aiohttp"
                 text += ")"
-            elif base is not None and name != "echo bot, polling":
+            elif base is not None and name != ECHO:
                 text += f" ({phase.cpu_ms / base.cpu_ms:.2f}×)"
             return text
 
